@@ -1,0 +1,1 @@
+"""perf-pipeline: municipal performance reports (PDF) → validated, scored DuckDB warehouse."""

@@ -1,0 +1,114 @@
+"""Recognise a KPI table by its header row and map its columns to fields.
+
+Reports word their headers differently ("Target Raggiunto", "Valore raggiunto",
+"Risultato 2021", "Risultato atteso"...). The vocabulary lives here, in one place.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .grid import Cell, Grid
+
+# Order matters: the first pattern that matches a header label wins, so the
+# more specific labels ("target raggiunto", "risultato atteso") come first.
+FIELD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("achieved", re.compile(
+        r"^(target raggiunt[oa]|valore raggiunt[oa]|risultato raggiunt[oa]|raggiunt[oa]|"
+        r"consuntivo( \d{4})?|valore (a )?consuntivo|valore effettivo|valore rilevato|"
+        r"achieved|actual)$")),
+    ("target", re.compile(
+        r"^(target( \d{4})?|valore target|valore obiettivo|valore atteso|"
+        r"risultato atteso|atteso|obiettivo atteso|target atteso)$")),
+    ("score_reported", re.compile(
+        r"^(risultato( \d{4})?|punteggio( \d{4})?|grado di raggiungimento|"
+        r"% (di )?raggiungimento|percentuale di raggiungimento|score)$")),
+    ("kpi", re.compile(r"^(kpi|indicatore|indicatori|indicatore di performance|indicator)$")),
+    ("objective", re.compile(
+        r"^(obiettivo|obiettivi|obiettivo strategico|obiettivo operativo|obiettivo di performance)$")),
+]
+
+YEAR_IN_HEADER = re.compile(r"\b((?:19|20)\d{2})\b")
+
+
+def normalise_label(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"\s+", " ", text).strip().lower()
+    return text.rstrip(":").strip()
+
+
+def classify_label(text: str) -> str | None:
+    label = normalise_label(text)
+    for name, pattern in FIELD_PATTERNS:
+        if pattern.match(label):
+            return name
+    return None
+
+
+@dataclass
+class ColumnMap:
+    """Which grid columns hold which field, and where the body starts."""
+
+    fields: dict[str, list[int]]
+    extras: dict[str, list[int]] = field(default_factory=dict)
+    header_rows: int = 1
+    year: int | None = None
+
+
+def column_labels(grid: Grid, header_rows: int) -> list[str]:
+    """Label of each grid column: the distinct header cells above it, top-down."""
+    labels = []
+    for c in range(grid.n_cols):
+        seen: list[Cell] = []
+        for r in range(header_rows):
+            cell = grid.positions[r][c]
+            if cell is not None and cell not in seen and cell.text:
+                seen.append(cell)
+        labels.append(" ".join(cell.text for cell in seen))
+    return labels
+
+
+def _header_depth(grid: Grid) -> int:
+    """Rows the header occupies: the tallest cell that starts in the first row."""
+    first = {cell for cell in grid.positions[0] if cell is not None}
+    return max((cell.row_end for cell in first), default=1)
+
+
+def map_columns(grid: Grid) -> ColumnMap | None:
+    """Return the column mapping if the grid's header makes it a KPI table."""
+    if grid.n_rows < 2:
+        return None
+    depth = _header_depth(grid)
+    for header_rows in sorted({1, depth}):
+        mapping = _map_with_header(grid, header_rows)
+        if mapping is not None:
+            return mapping
+    return None
+
+
+def _map_with_header(grid: Grid, header_rows: int) -> ColumnMap | None:
+    if header_rows >= grid.n_rows:
+        return None
+    labels = column_labels(grid, header_rows)
+    fields: dict[str, list[int]] = {}
+    extras: dict[str, list[int]] = {}
+    year = None
+    for c, label in enumerate(labels):
+        # A column under a spanning header cell (KPI over two sub-columns) has the
+        # parent's label and joins its group.
+        name = classify_label(label) if label else None
+        if name is None and not label:
+            continue
+        if name is None:
+            extras.setdefault(label, []).append(c)
+            continue
+        fields.setdefault(name, []).append(c)
+        if name == "score_reported" and (m := YEAR_IN_HEADER.search(label)):
+            year = int(m.group(1))
+    value_fields = sum(1 for name in ("target", "achieved", "score_reported") if name in fields)
+    if "kpi" not in fields or value_fields < 2:
+        return None
+    return ColumnMap(fields=fields, extras=extras, header_rows=header_rows, year=year)
