@@ -12,6 +12,7 @@ import pandas as pd
 import pdfplumber
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 
+from ..schemas import EXTRACTED_COLUMNS
 from .columns import map_columns
 from .errors import ReportError, check_pdf_header
 from .grid import Grid, grid_from_pdfplumber_table
@@ -28,16 +29,14 @@ from .text import fill_cell_texts, group_lines
 
 log = logging.getLogger(__name__)
 
-# The CSV contract of `perf-pipeline extract`: these first, in this order.
+# Column order comes from the pandera model; the CSV of `perf-pipeline extract`
+# starts with these, in this order, then the provenance columns.
+ROW_COLUMNS = EXTRACTED_COLUMNS
 CORE_COLUMNS = [
     "report", "page", "section", "area", "objective", "kpi", "target", "achieved",
     "score_reported",
 ]
-PROVENANCE_COLUMNS = [
-    "table_index", "row_index", "x0", "top", "x1", "bottom",
-    "is_duplicate", "duplicate_of", "extra", "ocr", "ocr_confidence",
-]
-ROW_COLUMNS = CORE_COLUMNS + PROVENANCE_COLUMNS
+assert ROW_COLUMNS[: len(CORE_COLUMNS)] == CORE_COLUMNS, "schema must start with the CSV contract"
 # What makes two printed rows the same KPI row (a table printed twice).
 DUPLICATE_KEY = ["section", "area", "objective", "kpi", "target", "achieved", "score_reported"]
 

@@ -1,0 +1,154 @@
+"""Row shapes of every stage, as pandera models: the single definition of each contract.
+
+The Dagster asset checks are generated from these models (checks.py), the extractor
+takes its column order from them, and a test holds the warehouse DDL to them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from .values import parse_values
+
+STATUSES = ["met", "partial", "not met", "unscorable"]
+VALUE_KINDS = ["percent", "number", "duration", "threshold", "date", "yes_no", "text", "empty"]
+UNITS = ["percent", "count", "minutes", "hours", "days", "weeks", "months"]
+DIRECTIONS = ["higher_is_better", "lower_is_better", "not_applicable"]
+METHODS = [
+    "deadline", "yes_no", "threshold", "ratio_higher_is_better", "ratio_lower_is_better",
+    "qualitative_yes_no", "qualitative_completion", "unscorable",
+]
+# A printed score must read as a percentage, a number or SI/NO (or be absent).
+SCORE_KINDS = ["percent", "number", "yes_no", "empty"]
+
+
+class ExtractedKpiRows(pa.DataFrameModel):
+    """One row per printed KPI row, cell texts exactly as printed."""
+
+    report: Series[str] = pa.Field(str_length={"min_value": 1})
+    page: Series[int] = pa.Field(ge=1)
+    section: Series[str]
+    area: Series[str]
+    objective: Series[str]
+    kpi: Series[str] = pa.Field(str_matches=r"\S", description="KPI text, never empty")
+    target: Series[str]
+    achieved: Series[str]
+    score_reported: Series[str]
+    table_index: Series[int] = pa.Field(ge=1)
+    row_index: Series[int] = pa.Field(ge=1)
+    x0: Series[float]
+    top: Series[float]
+    x1: Series[float]
+    bottom: Series[float]
+    is_duplicate: Series[bool]
+    duplicate_of: Series[str]
+    extra: Series[str]
+    ocr: Series[bool]
+    ocr_confidence: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+
+    class Config:
+        strict = True
+        ordered = True
+        unique = ["report", "page", "row_index"]
+
+    @pa.check("score_reported", name="score_reported_parses")
+    def score_reported_parses(cls, scores: Series[str]) -> Series[bool]:
+        kinds = parse_values(scores)["kind"]
+        return pd.Series(kinds.isin(SCORE_KINDS).to_numpy(), index=scores.index)
+
+    @pa.dataframe_check(name="has_target_or_achieved")
+    def has_target_or_achieved(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["target"].str.strip() != "") | (df["achieved"].str.strip() != "")
+
+    @pa.dataframe_check(name="bbox_is_ordered")
+    def bbox_is_ordered(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["x0"] < df["x1"]) & (df["top"] <= df["bottom"])
+
+    @pa.dataframe_check(name="duplicate_points_to_first_copy")
+    def duplicate_points_to_first_copy(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["is_duplicate"] == (df["duplicate_of"] != "")
+
+
+class ScoredKpis(pa.DataFrameModel):
+    """Rows of the `kpis` view for one report: printed, parsed and scored side by side."""
+
+    report: Series[str]
+    entity: Series[str] = pa.Field(str_length={"min_value": 1})
+    year: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1950, le=2100)
+    page: Series[int] = pa.Field(ge=1)
+    row_index: Series[int] = pa.Field(ge=1)
+    kpi: Series[str] = pa.Field(str_matches=r"\S")
+    target_kind: Series[str] = pa.Field(isin=VALUE_KINDS)
+    target_unit: Series[str] = pa.Field(nullable=True, isin=UNITS)
+    achieved_kind: Series[str] = pa.Field(isin=VALUE_KINDS)
+    achieved_unit: Series[str] = pa.Field(nullable=True, isin=UNITS)
+    score_reported_number: Series[float] = pa.Field(nullable=True)
+    direction: Series[str] = pa.Field(isin=DIRECTIONS)
+    method: Series[str] = pa.Field(isin=METHODS)
+    score_recomputed: Series[float] = pa.Field(nullable=True, ge=0, le=100)
+    status: Series[str] = pa.Field(isin=STATUSES)
+    unscorable_reason: Series[str] = pa.Field(nullable=True)
+    is_discrepancy: Series[bool]
+    is_duplicate: Series[bool]
+
+    class Config:
+        strict = False  # the view carries more columns; these are the contract
+        coerce = True
+        unique = ["report", "page", "row_index"]
+
+    @pa.dataframe_check(name="unscorable_iff_no_score_and_has_reason")
+    def unscorable_consistent(cls, df: pd.DataFrame) -> Series[bool]:
+        unscorable = df["status"] == "unscorable"
+        has_reason = df["unscorable_reason"].fillna("").str.strip() != ""
+        return (unscorable == df["score_recomputed"].isna()) & (unscorable == has_reason)
+
+    @pa.dataframe_check(name="status_matches_score")
+    def status_matches_score(cls, df: pd.DataFrame) -> Series[bool]:
+        score = df["score_recomputed"]
+        expected = pd.Series("partial", index=df.index)
+        expected[score >= 100 - 1e-9] = "met"
+        expected[score <= 1e-9] = "not met"
+        expected[score.isna()] = "unscorable"
+        return df["status"] == expected
+
+    @pa.dataframe_check(name="reported_score_parsed")
+    def reported_score_parsed(cls, df: pd.DataFrame) -> Series[bool]:
+        printed = df["score_reported"].fillna("").str.strip() != ""
+        return ~printed | df["score_reported_number"].notna()
+
+
+class KpiSummary(pa.DataFrameModel):
+    """Counts by status for one group (report, area or objective)."""
+
+    report: Series[str]
+    entity: Series[str]
+    year: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    kpis: Series[int] = pa.Field(ge=1)
+    met: Series[int] = pa.Field(ge=0)
+    partial: Series[int] = pa.Field(ge=0)
+    not_met: Series[int] = pa.Field(ge=0)
+    unscorable: Series[int] = pa.Field(ge=0)
+    mean_score_recomputed: Series[float] = pa.Field(nullable=True, ge=0, le=100)
+    mean_score_reported: Series[float] = pa.Field(nullable=True, ge=0)
+    discrepancies: Series[int] = pa.Field(ge=0)
+
+    class Config:
+        strict = False
+        coerce = True
+
+    @pa.dataframe_check(name="status_counts_add_up")
+    def status_counts_add_up(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["kpis"] == df["met"] + df["partial"] + df["not_met"] + df["unscorable"]
+
+    @pa.dataframe_check(name="discrepancies_within_kpis")
+    def discrepancies_within_kpis(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["discrepancies"] <= df["kpis"]
+
+
+def column_names(model: type[pa.DataFrameModel]) -> list[str]:
+    return list(model.to_schema().columns)
+
+
+EXTRACTED_COLUMNS = column_names(ExtractedKpiRows)

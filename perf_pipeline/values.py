@@ -1,0 +1,27 @@
+"""Value parsing from Python: runs the SQL macros of sql/01_macros.sql in memory.
+
+The macros are the one definition of how an Italian cell value is read; this
+lets the pandera checks ask the same question before anything is loaded.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from .sqlfiles import read_sql
+
+
+def parse_values(values: pd.Series | list[str]) -> pd.DataFrame:
+    """One row per value: the raw string and the fields of parse_value()."""
+    frame = pd.DataFrame({"raw": pd.Series(values, dtype="object").fillna("").astype(str)})
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(read_sql("01_macros.sql"))
+        con.register("raw_values", frame)
+        return con.execute(
+            "SELECT raw, v.kind, v.comparator, v.number, v.unit, v.date, v.flag "
+            "FROM (SELECT raw, parse_value(raw) AS v FROM raw_values)"
+        ).df()
+    finally:
+        con.close()
