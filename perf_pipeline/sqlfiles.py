@@ -1,4 +1,4 @@
-"""Where the project's SQL lives: sql/ in the source tree, or its copy in a wheel."""
+"""The project's SQL lives in sql/ at the repository root (the package runs from a checkout)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from pathlib import Path
 
 
 def sql_dir() -> Path:
-    bundled = Path(__file__).parent / "_sql"
-    return bundled if bundled.is_dir() else Path(__file__).resolve().parents[1] / "sql"
+    return Path(__file__).resolve().parents[1] / "sql"
 
 
 def read_sql(name: str) -> str:

@@ -1,0 +1,42 @@
+# Everything sets itself up from the lock file: a fresh machine needs only python3.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+RUN := $(UV) run --frozen
+export UV_PYTHON_DOWNLOADS := never
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+
+.PHONY: setup run test ui bench lock clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+.venv/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen
+	@touch $@
+
+setup: .venv/.synced
+
+## Ingest every PDF in raw/ into data/perf.duckdb (override with PERF_PIPELINE_DB).
+run: setup
+	$(RUN) perf-pipeline ingest
+
+## Run the whole test suite.
+test: setup
+	$(RUN) pytest
+
+## The Dagster UI on http://127.0.0.1:3000 (same instance as `make run`).
+ui: setup
+	$(RUN) dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+## Benchmarks (numbers go in issue notes, not in tests).
+bench: setup
+	$(RUN) python bench/bench_extraction.py
+
+lock: $(UV)
+	$(UV) lock
+
+clean:
+	rm -rf .venv $(TOOLS) data dagster_home/storage dagster_home/history dagster_home/schedules dagster_home/logs
