@@ -2,14 +2,11 @@
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
-from .partitions import report_partitions
-
 # The in-process executor keeps one DuckDB writer per run; the instance's run
 # queue (dagster_home/dagster.yaml) keeps one run at a time.
 ingest_report_job = define_asset_job(
     name="ingest_report",
     selection=AssetSelection.groups("extract", "warehouse"),
-    partitions_def=report_partitions,
     executor_def=in_process_executor,
     description="Extract, validate, load and score one report PDF.",
 )

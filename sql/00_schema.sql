@@ -14,12 +14,11 @@ CREATE TABLE IF NOT EXISTS reports (
     loaded_at       TIMESTAMP NOT NULL
 );
 
--- One row per printed KPI row, cell texts exactly as printed.
+-- One row per printed KPI row, cell texts exactly as printed. Same columns, same
+-- order as the pandera model ExtractedKpiRows (a test holds them together).
 CREATE TABLE IF NOT EXISTS kpi_rows (
     report          VARCHAR NOT NULL,
     page            INTEGER NOT NULL,      -- 1-based PDF page
-    row_index       INTEGER NOT NULL,      -- 1-based KPI row on the page
-    table_index     INTEGER NOT NULL,      -- 1-based KPI table on the page
     section         VARCHAR NOT NULL,
     area            VARCHAR NOT NULL,
     objective       VARCHAR NOT NULL,
@@ -27,6 +26,8 @@ CREATE TABLE IF NOT EXISTS kpi_rows (
     target          VARCHAR NOT NULL,
     achieved        VARCHAR NOT NULL,
     score_reported  VARCHAR NOT NULL,
+    table_index     INTEGER NOT NULL,      -- 1-based KPI table on the page
+    row_index       INTEGER NOT NULL,      -- 1-based KPI row on the page
     x0              DOUBLE NOT NULL,       -- row bounding box on the page, PDF points
     top             DOUBLE NOT NULL,
     x1              DOUBLE NOT NULL,

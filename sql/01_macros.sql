@@ -38,66 +38,63 @@ CREATE OR REPLACE MACRO pp_unit_minutes(unit) AS (
               WHEN 'weeks' THEN 10080 WHEN 'months' THEN 43200 END
 );
 
--- A quantity: a percentage, a duration ('5 minuti', 'gg. 6') or a plain number.
--- Returns NULL when the text is none of these.
-CREATE OR REPLACE MACRO parse_quantity(s) AS (
-    CASE
-        WHEN regexp_full_match(pp_fold(s), '(' || pp_number_pattern() || ')\s?%') THEN {
-            'kind': 'percent', 'unit': 'percent',
-            'number': it_number(regexp_extract(pp_fold(s), '(' || pp_number_pattern() || ')', 1)),
-            'base_number': it_number(regexp_extract(pp_fold(s), '(' || pp_number_pattern() || ')', 1))}
-        WHEN regexp_full_match(pp_fold(s), '(' || pp_number_pattern() || ')\s?([a-z.]+(?: lavorativi)?)')
-             AND pp_duration_unit(regexp_extract(pp_fold(s), '(' || pp_number_pattern() || ')\s?([a-z.]+(?: lavorativi)?)', 2)) IS NOT NULL
-            THEN {
-            'kind': 'duration',
-            'unit': pp_duration_unit(regexp_extract(pp_fold(s), '(' || pp_number_pattern() || ')\s?([a-z.]+(?: lavorativi)?)', 2)),
-            'number': it_number(regexp_extract(pp_fold(s), '(' || pp_number_pattern() || ')', 1)),
-            'base_number': it_number(regexp_extract(pp_fold(s), '(' || pp_number_pattern() || ')', 1))
-                * pp_unit_minutes(pp_duration_unit(regexp_extract(pp_fold(s), '(' || pp_number_pattern() || ')\s?([a-z.]+(?: lavorativi)?)', 2)))}
-        WHEN regexp_full_match(pp_fold(s), '(gg\.?|giorni)\s?(' || pp_number_pattern() || ')') THEN {
-            'kind': 'duration', 'unit': 'days',
-            'number': it_number(regexp_extract(pp_fold(s), '(' || pp_number_pattern() || ')', 1)),
-            'base_number': it_number(regexp_extract(pp_fold(s), '(' || pp_number_pattern() || ')', 1)) * 1440}
-        WHEN regexp_full_match(pp_fold(s), pp_number_pattern()) THEN {
-            'kind': 'number', 'unit': 'count',
-            'number': it_number(pp_fold(s)), 'base_number': it_number(pp_fold(s))}
-    END
-);
+-- One pattern for every quantity, optionally behind a comparator:
+-- [comparator] [gg.|giorni] number [% | unit word]. Groups: op, pre, num, unit.
+CREATE OR REPLACE MACRO pp_quantity_pattern() AS
+    '(>=|<=|≥|≤|>|<)?\s?(gg\.?|giorni)?\s?(' || pp_number_pattern() || ')\s?(%|[a-z.]+(?: lavorativi)?)?';
+
+-- The parts of a quantity, or NULL when the text is not one ('59 docenti CIA' has an
+-- unknown unit word and is text).
+CREATE OR REPLACE MACRO pp_quantity(f) AS list_transform(
+    [regexp_extract(f, '^' || pp_quantity_pattern() || '$', ['op', 'pre', 'num', 'unit'])],
+    lambda q: CASE
+        WHEN NOT regexp_full_match(f, pp_quantity_pattern()) THEN NULL
+        WHEN q.pre <> '' AND q.unit <> '' THEN NULL
+        WHEN q.unit NOT IN ('', '%') AND pp_duration_unit(q.unit) IS NULL THEN NULL
+        ELSE {
+            'comparator': nullif(replace(replace(q.op, '≥', '>='), '≤', '<='), ''),
+            'unit': CASE WHEN q.unit = '%' THEN 'percent'
+                         WHEN q.pre <> '' THEN 'days'
+                         WHEN q.unit = '' THEN 'count'
+                         ELSE pp_duration_unit(q.unit) END,
+            'number': it_number(q.num)}
+    END)[1];
 
 -- Any cell value: yes/no, deadline or date, threshold ('>70%', '> 350', '<10%'),
--- quantity, free text or empty. The raw string is kept by the caller.
-CREATE OR REPLACE MACRO parse_value(s) AS (
+-- percent, duration, number, free text or empty. The raw string is kept by the caller.
+-- (list_transform binds each intermediate value once, which keeps the inlined
+-- macro small.)
+CREATE OR REPLACE MACRO parse_value(s) AS list_transform([pp_fold(s)], lambda f:
     CASE
-        WHEN pp_fold(s) = '' THEN
+        WHEN f = '' THEN
             {'kind': 'empty', 'comparator': NULL::VARCHAR, 'number': NULL::DOUBLE,
-             'unit': NULL::VARCHAR, 'base_number': NULL::DOUBLE, 'date': NULL::DATE, 'flag': NULL::BOOLEAN}
-        WHEN regexp_full_match(pp_fold(s), 'si|sì|sí|yes|no') THEN
-            {'kind': 'yes_no', 'comparator': NULL, 'number': NULL, 'unit': NULL, 'base_number': NULL,
-             'date': NULL, 'flag': pp_fold(s) <> 'no'}
-        WHEN regexp_full_match(pp_fold(s), '(entro (il |al )?|al |by )?\d{1,2}[/.-]\d{1,2}[/.-]\d{4}') THEN
+             'unit': NULL::VARCHAR, 'base_number': NULL::DOUBLE, 'date': NULL::DATE,
+             'flag': NULL::BOOLEAN}
+        WHEN regexp_full_match(f, 'si|sì|sí|yes|no') THEN
+            {'kind': 'yes_no', 'comparator': NULL, 'number': NULL, 'unit': NULL,
+             'base_number': NULL, 'date': NULL, 'flag': f <> 'no'}
+        WHEN regexp_full_match(f, '(entro (il |al )?|al |by )?\d{1,2}[/.-]\d{1,2}[/.-]\d{4}') THEN
             {'kind': 'date',
-             'comparator': CASE WHEN regexp_matches(pp_fold(s), '^(entro|al|by)') THEN '<=' END,
+             'comparator': CASE WHEN regexp_matches(f, '^(entro|al|by)') THEN '<=' END,
              'number': NULL, 'unit': NULL, 'base_number': NULL,
-             'date': try_strptime(regexp_replace(regexp_extract(pp_fold(s), '\d{1,2}[/.-]\d{1,2}[/.-]\d{4}'),
+             'date': try_strptime(regexp_replace(regexp_extract(f, '\d{1,2}[/.-]\d{1,2}[/.-]\d{4}'),
                                                  '[.-]', '/', 'g'), '%d/%m/%Y')::DATE,
              'flag': NULL}
-        WHEN regexp_full_match(pp_fold(s), '(>=|<=|≥|≤|>|<)\s?(.+)')
-             AND parse_quantity(regexp_extract(pp_fold(s), '(>=|<=|≥|≤|>|<)\s?(.+)', 2)) IS NOT NULL THEN
-            {'kind': 'threshold',
-             'comparator': replace(replace(regexp_extract(pp_fold(s), '(>=|<=|≥|≤|>|<)', 1), '≥', '>='), '≤', '<='),
-             'number': parse_quantity(regexp_extract(pp_fold(s), '(>=|<=|≥|≤|>|<)\s?(.+)', 2)).number,
-             'unit': parse_quantity(regexp_extract(pp_fold(s), '(>=|<=|≥|≤|>|<)\s?(.+)', 2)).unit,
-             'base_number': parse_quantity(regexp_extract(pp_fold(s), '(>=|<=|≥|≤|>|<)\s?(.+)', 2)).base_number,
-             'date': NULL, 'flag': NULL}
-        WHEN parse_quantity(s) IS NOT NULL THEN
-            {'kind': parse_quantity(s).kind, 'comparator': NULL, 'number': parse_quantity(s).number,
-             'unit': parse_quantity(s).unit, 'base_number': parse_quantity(s).base_number,
-             'date': NULL, 'flag': NULL}
-        ELSE
-            {'kind': 'text', 'comparator': NULL, 'number': NULL, 'unit': NULL, 'base_number': NULL,
-             'date': NULL, 'flag': NULL}
-    END
-);
+        ELSE list_transform([pp_quantity(f)], lambda q:
+            CASE
+                WHEN q IS NULL THEN
+                    {'kind': 'text', 'comparator': NULL, 'number': NULL, 'unit': NULL,
+                     'base_number': NULL, 'date': NULL, 'flag': NULL}
+                ELSE
+                    {'kind': CASE WHEN q.comparator IS NOT NULL THEN 'threshold'
+                                  WHEN q.unit = 'percent' THEN 'percent'
+                                  WHEN q.unit = 'count' THEN 'number'
+                                  ELSE 'duration' END,
+                     'comparator': q.comparator, 'number': q.number, 'unit': q.unit,
+                     'base_number': q.number * coalesce(pp_unit_minutes(q.unit), 1),
+                     'date': NULL, 'flag': NULL}
+            END)[1]
+    END)[1];
 
 -- Decimals printed in a score ('79,87%' -> 2): the precision a report rounds or truncates to.
 CREATE OR REPLACE MACRO printed_decimals(s) AS

@@ -15,6 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+LANDSCAPE_A4 = landscape(A4)
 DEFAULT_HEADER = ["Obiettivo", "KPI", "Target", "Target Raggiunto", "Risultato 2020"]
 
 
@@ -33,19 +34,25 @@ class KpiTable:
 
 STYLES = {
     "section": ParagraphStyle("section", fontName="Helvetica-Bold", fontSize=18, leading=22),
-    "area": ParagraphStyle("area", fontName="Helvetica-Bold", fontSize=14, leading=18,
-                           textColor=colors.HexColor("#8b1c2d")),
+    "area": ParagraphStyle(
+        "area",
+        fontName="Helvetica-Bold",
+        fontSize=14,
+        leading=18,
+        textColor=colors.HexColor("#8b1c2d"),
+    ),
     "cell": ParagraphStyle("cell", fontName="Helvetica", fontSize=9, leading=11),
-    "head": ParagraphStyle("head", fontName="Helvetica-Bold", fontSize=9, leading=11,
-                           textColor=colors.white),
+    "head": ParagraphStyle(
+        "head", fontName="Helvetica-Bold", fontSize=9, leading=11, textColor=colors.white
+    ),
     "body": ParagraphStyle("body", fontName="Helvetica", fontSize=10, leading=13),
     "title": ParagraphStyle("title", fontName="Helvetica-Bold", fontSize=26, leading=32),
 }
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
-        "\n", "<br/>"
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")
     )
 
 
@@ -80,13 +87,20 @@ def build_report_pdf(
     path: Path,
     tables: list[KpiTable],
     title: str = "La Valutazione della Performance 2021 del Comune di Esempio",
-    pagesize=landscape(A4),
+    pagesize=LANDSCAPE_A4,
     cover: bool = True,
 ) -> Path:
     """Write a report: a cover page, then one page per KPI table."""
-    doc = SimpleDocTemplate(str(path), pagesize=pagesize, title=title, author="perf-pipeline tests",
-                            leftMargin=15 * mm, rightMargin=15 * mm, topMargin=12 * mm,
-                            bottomMargin=12 * mm)
+    doc = SimpleDocTemplate(
+        str(path),
+        pagesize=pagesize,
+        title=title,
+        author="perf-pipeline tests",
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+    )
     story: list = []
     if cover:
         story += [Spacer(1, 60 * mm), Paragraph(_escape(title), STYLES["title"]), PageBreak()]

@@ -11,7 +11,7 @@ ENTITY = re.compile(
     r"\b((?:Comune|Citt[àa](?: [Mm]etropolitana)?|Provincia|Regione|Municipio|Unione dei Comuni)"
     r"(?: di| del| della| dell'| de)\s*[A-ZÀ-Ý][\w'À-ÿ-]*(?:[ -][A-ZÀ-Ý][\w'À-ÿ-]*)*)"
 )
-YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 
 
 @dataclass(frozen=True)

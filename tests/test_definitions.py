@@ -1,0 +1,186 @@
+"""The Dagster definitions, materialised in process on real files and a real DuckDB."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import duckdb
+import pytest
+from conftest import FIXTURE_PDF, REPO
+from dagster import AssetCheckKey, AssetKey, DagsterInstance, instance_for_test, materialize
+from pdfgen import KpiTable, build_report_pdf
+
+from perf_pipeline.assets import extracted_kpi_rows, kpi_scores, report_pdf, warehouse_kpi_rows
+from perf_pipeline.checks import extracted_rows_match_schema, scores_match_schema
+from perf_pipeline.definitions import build_definitions
+from perf_pipeline.partitions import report_partitions
+from perf_pipeline.resources import RawReportsResource, WarehouseResource
+
+HEADER = ["Obiettivo", "KPI", "Target", "Target Raggiunto", "Risultato 2021"]
+
+
+@pytest.fixture
+def instance():
+    with instance_for_test() as instance:
+        yield instance
+
+
+def test_definitions_validate():
+    env = dict(os.environ, DAGSTER_HOME=str(REPO / "dagster_home"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Validation successful" in proc.stderr + proc.stdout
+
+
+def test_definitions_wire_every_asset_and_blocking_check():
+    defs = build_definitions(database=":memory:", raw_dir="raw")
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert keys == {
+        "report_pdf",
+        "extracted_kpi_rows",
+        "warehouse_kpi_rows",
+        "kpi_scores",
+        "kpi_summaries",
+    }
+    checks = {c.asset_key.to_user_string(): c for c in graph.asset_check_keys}
+    assert set(checks) == {"extracted_kpi_rows", "kpi_scores", "kpi_summaries"}
+    for key in graph.asset_check_keys:
+        assert graph.get_check_spec(key).blocking, key
+
+
+def run_report(instance: DagsterInstance, raw_dir, db, report: str):
+    instance.add_dynamic_partitions(report_partitions.name, [report])
+    defs = build_definitions(database=str(db), raw_dir=str(raw_dir))
+    return defs.resolve_job_def("ingest_report").execute_in_process(
+        partition_key=report, instance=instance, raise_on_error=False
+    )
+
+
+def test_fixture_report_materialises_with_passing_checks(instance, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(FIXTURE_PDF, raw)
+    db = tmp_path / "w.duckdb"
+    result = run_report(instance, raw, db, FIXTURE_PDF.name)
+    assert result.success
+    evaluations = result.get_asset_check_evaluations()
+    assert {e.check_name: e.passed for e in evaluations} == {
+        "extracted_rows_match_schema": True,
+        "scores_match_schema": True,
+    }
+    materialised = {
+        m.asset_key.to_user_string(): m for m in result.get_asset_materialization_events()
+    }
+    assert set(materialised) == {"extracted_kpi_rows", "warehouse_kpi_rows", "kpi_scores"}
+    meta = materialised["extracted_kpi_rows"].materialization.metadata
+    assert meta["dagster/row_count"].value == 68
+    assert meta["entity"].value == "Comune di Milano"
+    assert "Piano Quartieri" in meta["preview"].value
+    assert "dagster/column_schema" in (
+        build_definitions()
+        .resolve_assets_def("extracted_kpi_rows")
+        .specs_by_key[AssetKey("extracted_kpi_rows")]
+        .metadata
+    )
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM kpi_scores").fetchall()[0][0] == 68
+
+    summaries = (
+        build_definitions(database=str(db), raw_dir=str(raw))
+        .resolve_job_def("refresh_summaries")
+        .execute_in_process(instance=instance)
+    )
+    assert summaries.success
+    assert [e.passed for e in summaries.get_asset_check_evaluations()] == [True]
+
+
+def test_broken_rows_fail_the_check_and_block_the_load(instance, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    build_report_pdf(
+        raw / "rotto.pdf",
+        [
+            KpiTable(
+                "Sezione",
+                "Area",
+                [
+                    ["Ob", "KPI buono", "10", "12", "100%"],
+                    ["Ob", "", "10", "12", "100%"],  # empty KPI cell
+                    ["Ob", "KPI con punteggio illeggibile", "10", "12", "l00 %?"],
+                ],
+                header=HEADER,
+            )
+        ],
+    )
+    db = tmp_path / "w.duckdb"
+    result = run_report(instance, raw, db, "rotto.pdf")
+    assert not result.success
+    [evaluation] = result.get_asset_check_evaluations()
+    assert evaluation.check_name == "extracted_rows_match_schema" and not evaluation.passed
+    cases = evaluation.metadata["failure_cases"].value
+    assert "l00 %?" in cases and "str_matches" in cases
+    assert evaluation.metadata["failure_count"].value == 2
+    # Nothing downstream ran: no warehouse rows, no scores.
+    materialised = {m.asset_key.to_user_string() for m in result.get_asset_materialization_events()}
+    assert materialised == {"extracted_kpi_rows"}
+    if db.exists():
+        with duckdb.connect(str(db), read_only=True) as con:
+            assert con.execute("SELECT count(*) FROM kpi_rows").fetchall()[0][0] == 0
+
+
+def test_materialize_the_assets_directly(instance, tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    build_report_pdf(
+        raw / "piccolo.pdf",
+        [
+            KpiTable(
+                "Sezione",
+                "Area",
+                [
+                    ["Ob", "Alloggi consegnati", "800", "639", "79,87%"],
+                    ["Ob", "Pratiche evase", "> 350", "450", "100%"],
+                ],
+                header=HEADER,
+            )
+        ],
+    )
+    instance.add_dynamic_partitions(report_partitions.name, ["piccolo.pdf"])
+    db = tmp_path / "w.duckdb"
+    result = materialize(
+        [
+            report_pdf,
+            extracted_kpi_rows,
+            warehouse_kpi_rows,
+            kpi_scores,
+            extracted_rows_match_schema,
+            scores_match_schema,
+        ],
+        partition_key="piccolo.pdf",
+        instance=instance,
+        resources={
+            "raw_reports": RawReportsResource(directory=str(raw)),
+            "warehouse_db": WarehouseResource(database=str(db)),
+        },
+        selection=[extracted_kpi_rows, warehouse_kpi_rows, kpi_scores],
+    )
+    assert result.success
+    check = result.get_asset_check_evaluations()
+    assert all(e.passed for e in check)
+    assert AssetCheckKey(AssetKey("kpi_scores"), "scores_match_schema") in {
+        e.asset_check_key for e in check
+    }
+    with duckdb.connect(str(db), read_only=True) as con:
+        statuses = con.execute("SELECT kpi, status FROM kpis ORDER BY row_index").fetchall()
+    assert statuses == [("Alloggi consegnati", "partial"), ("Pratiche evase", "met")]

@@ -1,0 +1,85 @@
+"""Loading is per report, transactional and idempotent; the DDL matches the pandera model."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from warehouse_rows import kpi_frame, load_rows
+
+from perf_pipeline import warehouse
+from perf_pipeline.schemas import EXTRACTED_COLUMNS
+
+CELLS = [
+    {"kpi": "A", "target": "10", "achieved": "12", "score_reported": "100%"},
+    {"kpi": "B", "target": "800", "achieved": "639", "score_reported": "79,87%"},
+]
+
+
+def counts(con) -> dict[str, int]:
+    return {
+        table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        for table in ("reports", "kpi_rows", "kpi_scores")
+    }
+
+
+def test_kpi_rows_table_has_the_pandera_columns_in_order():
+    with warehouse.connect(":memory:") as con:
+        columns = [r[0] for r in con.execute("DESCRIBE kpi_rows").fetchall()]
+    assert columns == EXTRACTED_COLUMNS
+
+
+def test_reload_replaces_a_report_and_leaves_others(tmp_path):
+    db = tmp_path / "w.duckdb"
+    with warehouse.connect(db) as con:
+        load_rows(con, tmp_path, "one.pdf", CELLS)
+        load_rows(con, tmp_path, "two.pdf", CELLS[:1], entity="Comune di Altro")
+        before = counts(con)
+        load_rows(con, tmp_path, "one.pdf", CELLS)
+        assert counts(con) == before == {"reports": 2, "kpi_rows": 3, "kpi_scores": 3}
+        # A smaller new version of one report shrinks only that report.
+        load_rows(con, tmp_path, "one.pdf", CELLS[1:])
+        per_report = dict(
+            con.execute("SELECT report, count(*) FROM kpi_rows GROUP BY report").fetchall()
+        )
+    assert per_report == {"one.pdf": 1, "two.pdf": 1}
+
+
+def test_failed_load_rolls_back_and_keeps_previous_rows(tmp_path):
+    with warehouse.connect(tmp_path / "w.duckdb") as con:
+        load_rows(con, tmp_path, "one.pdf", CELLS)
+        load_rows(con, tmp_path, "two.pdf", CELLS)
+        before = con.execute("SELECT * FROM kpi_rows ORDER BY report, page, row_index").df()
+        broken = kpi_frame("one.pdf", CELLS + CELLS)  # same (page, row_index) twice
+        broken.loc[2:, "row_index"] = [1, 2]
+        extraction = type("E", (), {})()
+        extraction.report, extraction.path = "one.pdf", tmp_path / "one.pdf"
+        from perf_pipeline.extract.identity import ReportIdentity
+
+        extraction.identity = ReportIdentity("Comune di Test", 2021, "t", "document", "document")
+        extraction.pages, extraction.kpi_tables = 1, 1
+        with pytest.raises(duckdb.ConstraintException):
+            warehouse.load_report(con, extraction, broken)
+        after = con.execute("SELECT * FROM kpi_rows ORDER BY report, page, row_index").df()
+    assert after.equals(before)
+
+
+def test_summaries_count_each_kpi_once(tmp_path):
+    cells = CELLS + [dict(CELLS[0], is_duplicate=True, duplicate_of="p1r1", page=2)]
+    with warehouse.connect(":memory:") as con:
+        load_rows(con, tmp_path, "one.pdf", cells)
+        tables = warehouse.refresh_summaries(con)
+    report = tables["summary_by_report"].iloc[0]
+    assert (report["kpis"], report["met"], report["partial"]) == (2, 1, 1)
+    assert report["mean_score_recomputed"] == pytest.approx((100 + 79.875) / 2)
+    status = tables["summary_by_status"].set_index("status")["kpis"].to_dict()
+    assert status == {"met": 1, "partial": 1}
+
+
+def test_read_only_connection_does_not_write(tmp_path):
+    db = tmp_path / "w.duckdb"
+    with warehouse.connect(db) as con:
+        load_rows(con, tmp_path, "one.pdf", CELLS)
+    with warehouse.connect(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM kpis").fetchall()[0][0] == 2
+        with pytest.raises(duckdb.Error):
+            con.execute("DELETE FROM kpi_rows")
