@@ -10,8 +10,8 @@ import warnings
 import pandas as pd
 from dagster import (
     AssetExecutionContext,
-    BetaWarning,
     AssetSpec,
+    BetaWarning,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -104,7 +104,7 @@ def warehouse_kpi_rows(
     """The validated rows, loaded into `kpi_rows` (the report replaced in one transaction)."""
     with warehouse_db.connect() as con:
         loaded = warehouse.load_report(con, extracted_kpi_rows, extracted_kpi_rows.rows)
-        total = con.execute("SELECT count(*) FROM kpi_rows").fetchone()[0]
+        total = con.execute("SELECT count(*) FROM kpi_rows").fetchall()[0][0]
     return MaterializeResult(
         metadata={
             "dagster/row_count": loaded,

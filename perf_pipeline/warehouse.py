@@ -80,31 +80,31 @@ def _delete_report(con: duckdb.DuckDBPyConnection, report: str) -> None:
 def load_report(con: duckdb.DuckDBPyConnection, extraction: Extraction, rows: pd.DataFrame) -> int:
     """Replace one report's metadata and KPI rows in a single transaction."""
     identity = extraction.identity
-    with transaction(con):
-        _delete_report(con, extraction.report)
-        con.execute(
-            "INSERT INTO reports BY NAME SELECT * FROM (VALUES ($report, $entity, $year, $title, "
-            "$entity_source, $year_source, $pages, $kpi_tables, $sha256, $loaded_at)) "
-            "AS t(report, entity, year, title, entity_source, year_source, pages, kpi_tables, "
-            "sha256, loaded_at)",
-            {
-                "report": extraction.report,
-                "entity": identity.entity,
-                "year": identity.year,
-                "title": identity.title,
-                "entity_source": identity.entity_source,
-                "year_source": identity.year_source,
-                "pages": extraction.pages,
-                "kpi_tables": extraction.kpi_tables,
-                "sha256": file_sha256(extraction.path),
-                "loaded_at": datetime.now(UTC).replace(tzinfo=None),
-            },
-        )
-        con.register("incoming_rows", rows)
-        try:
+    con.register("incoming_rows", rows)
+    try:
+        with transaction(con):
+            _delete_report(con, extraction.report)
+            con.execute(
+                "INSERT INTO reports BY NAME SELECT * FROM (VALUES ($report, $entity, $year, $title, "
+                "$entity_source, $year_source, $pages, $kpi_tables, $sha256, $loaded_at)) "
+                "AS t(report, entity, year, title, entity_source, year_source, pages, kpi_tables, "
+                "sha256, loaded_at)",
+                {
+                    "report": extraction.report,
+                    "entity": identity.entity,
+                    "year": identity.year,
+                    "title": identity.title,
+                    "entity_source": identity.entity_source,
+                    "year_source": identity.year_source,
+                    "pages": extraction.pages,
+                    "kpi_tables": extraction.kpi_tables,
+                    "sha256": file_sha256(extraction.path),
+                    "loaded_at": datetime.now(UTC).replace(tzinfo=None),
+                },
+            )
             con.execute("INSERT INTO kpi_rows BY NAME SELECT * FROM incoming_rows")
-        finally:
-            con.unregister("incoming_rows")
+    finally:
+        con.unregister("incoming_rows")
     return len(rows)
 
 
