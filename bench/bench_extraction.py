@@ -1,0 +1,121 @@
+"""Extraction speed: the project's extractor vs plain pdfplumber, and the main command's cost.
+
+Usage (from the repo root):
+    uv run python bench/bench_extraction.py [PDF ...] [--repeat 3] [--no-main-command]
+
+Reports, on the same files and in one run (medians over --repeat runs):
+  * pages/s of plain pdfplumber `page.extract_tables()` over every page;
+  * pages/s of `perf_pipeline.extract.extract_report` (same pages, KPI rows out);
+  * wall time of the README's main command (`perf-pipeline ingest` on a folder holding
+    these files, fresh DuckDB and Dagster instance each time) vs the bare pdfplumber time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pdfplumber
+
+from perf_pipeline.extract import extract_report
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def plain_pdfplumber(files: list[Path]) -> tuple[float, int]:
+    started = time.perf_counter()
+    pages = 0
+    for path in files:
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                page.extract_tables()
+                pages += 1
+                page.close()
+    return time.perf_counter() - started, pages
+
+
+def project_extractor(files: list[Path]) -> tuple[float, int]:
+    started = time.perf_counter()
+    rows = 0
+    for path in files:
+        rows += len(extract_report(path).rows)
+    return time.perf_counter() - started, rows
+
+
+def main_command(files: list[Path]) -> float:
+    """Wall time of `perf-pipeline ingest` on a fresh warehouse and instance."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        raw = tmp_path / "raw"
+        raw.mkdir()
+        for path in files:
+            shutil.copy(path, raw / path.name)
+        home = tmp_path / "dagster_home"
+        home.mkdir()
+        shutil.copy(REPO / "dagster_home" / "dagster.yaml", home)
+        env = dict(os.environ, DAGSTER_HOME=str(home), PERF_PIPELINE_DB=str(tmp_path / "w.duckdb"),
+                   PERF_PIPELINE_RAW_DIR=str(raw))
+        started = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "perf_pipeline.cli", "ingest"], cwd=REPO,
+                              env=env, capture_output=True, text=True)
+        elapsed = time.perf_counter() - started
+        if proc.returncode != 0:
+            sys.exit(f"main command failed:\n{proc.stdout}\n{proc.stderr}")
+        return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pdfs", nargs="*", type=Path,
+                        default=sorted((REPO / "raw").glob("*.pdf")))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-main-command", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    args = parser.parse_args()
+
+    plain, ours, main_cmd = [], [], []
+    pages = rows = 0
+    for _ in range(args.repeat):
+        seconds, pages = plain_pdfplumber(args.pdfs)
+        plain.append(seconds)
+        seconds, rows = project_extractor(args.pdfs)
+        ours.append(seconds)
+        if not args.no_main_command:
+            main_cmd.append(main_command(args.pdfs))
+
+    figures = {
+        "files": len(args.pdfs),
+        "pages": pages,
+        "kpi_rows": rows,
+        "repeat": args.repeat,
+        "pdfplumber_extract_tables_s": statistics.median(plain),
+        "project_extractor_s": statistics.median(ours),
+        "pdfplumber_pages_per_s": pages / statistics.median(plain),
+        "project_pages_per_s": pages / statistics.median(ours),
+    }
+    figures["extractor_speed_ratio"] = (
+        figures["project_pages_per_s"] / figures["pdfplumber_pages_per_s"])
+    if main_cmd:
+        figures["main_command_s"] = statistics.median(main_cmd)
+        figures["main_command_over_pdfplumber"] = (
+            figures["main_command_s"] / figures["pdfplumber_extract_tables_s"])
+
+    width = max(len(k) for k in figures)
+    for key, value in figures.items():
+        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+        print(f"{key:<{width}}  {shown}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
