@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pdfplumber
 import pypdfium2 as pdfium
-import numpy as np
 import pytest
 from conftest import FIXTURE_PDF
 from pdfgen import KpiTable, build_report_pdf
@@ -114,5 +114,7 @@ def test_third_party_tables_keep_their_shape(name):
         assert [t[0] for t in new["tables"]] == [t[0] for t in ref["tables"]]
         shared_edges = sum((new["edges"] & ref["edges"]).values())
         assert shared_edges >= 0.95 * sum(ref["edges"].values())
-        same = sum(1 for w in new["words"] if w in set(ref["words"]))
-        assert same >= 0.95 * len(ref["words"])
+        # pdfminer prints glyphs it cannot map as '(cid:129)'; PDFium maps them ('•').
+        readable = [w for w in ref["words"] if "(cid:" not in w]
+        same = sum(1 for w in new["words"] if w in set(readable))
+        assert same >= 0.95 * len(readable)
