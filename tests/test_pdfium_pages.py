@@ -118,3 +118,23 @@ def test_third_party_tables_keep_their_shape(name):
         readable = [w for w in ref["words"] if "(cid:" not in w]
         same = sum(1 for w in new["words"] if w in set(readable))
         assert same >= 0.95 * len(readable)
+
+
+@pytest.fixture(scope="module")
+def layout_variants(tmp_path_factory):
+    from layouts import VARIANTS, build_variant
+
+    folder = tmp_path_factory.mktemp("engines")
+    return [build_variant(folder / f"{name}.pdf", name)[0] for name in VARIANTS]
+
+
+def test_both_engines_extract_identical_rows(layout_variants):
+    from perf_pipeline.extract import extract_report
+
+    for path in [FIXTURE_PDF, *layout_variants]:
+        fast = extract_report(path, engine="pdfium").rows
+        reference = extract_report(path, engine="pdfminer").rows
+        assert len(fast) > 0, path.name
+        boxes = ["x0", "top", "x1", "bottom"]
+        assert fast.drop(columns=boxes).equals(reference.drop(columns=boxes)), path.name
+        assert np.allclose(fast[boxes], reference[boxes], atol=0.02), path.name
