@@ -30,6 +30,12 @@ IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 # Same tolerance pdfminer uses to call a path a rectangle or a straight line.
 AXIS_TOLERANCE = 1e-6
 COORD_DECIMALS = 4
+# Widest gap (in ems) a space glyph fills; wider gaps separate columns, not words.
+MAX_SPACE_EM = 0.6
+# PDFium drops some space glyphs altogether: a gap of most of the font's space width
+# between two glyphs of one font on one baseline held one.
+MIN_SPACE_SHARE = 0.8
+DEFAULT_SPACE_EM = 0.25
 
 
 def _multiply(m: Matrix, n: Matrix) -> Matrix:
@@ -162,11 +168,16 @@ class PdfiumPage(Page):
     def _chars(self) -> list[dict]:
         textpage = self._pdfium_page.get_textpage()
         try:
-            return list(self._iter_chars(textpage.raw))
+            glyphs = list(self._iter_chars(textpage.raw))
         finally:
             textpage.close()
+        chars, spaces = _merge_ligatures([g for g, _ in glyphs], [s for _, s in glyphs])
+        # pdfplumber groups consecutive chars, so a space goes right after its glyph.
+        after = _missing_spaces(chars, spaces, self._glyph, self._place)
+        return [c for i, char in enumerate(chars) for c in (char, *after.get(i, ()))]
 
-    def _iter_chars(self, tp) -> Iterator[dict]:
+    def _iter_chars(self, tp) -> Iterator[tuple[dict, float]]:
+        """Each glyph as pdfplumber's char dict, with its font's space width."""
         box = pdfium_c.FS_RECTF()
         origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
         # Font, size, matrix and colours belong to the text object: read them once.
@@ -174,7 +185,8 @@ class PdfiumPage(Page):
         fonts = _page_fonts(self.page_obj.resources, self._font_manager)
         unicode_norm = self.pdf.unicode_norm
         for i in range(pdfium_c.FPDFText_CountChars(tp)):
-            # PDFium adds spaces and line ends of its own; pdfminer does not.
+            # PDFium adds spaces and line ends of its own; pdfminer does not. (The
+            # real space glyphs PDFium drops are put back by _missing_spaces.)
             if pdfium_c.FPDFText_IsGenerated(tp, i):
                 continue
             code = pdfium_c.FPDFText_GetUnicode(tp, i)
@@ -195,25 +207,26 @@ class PdfiumPage(Page):
             # pdfminer's glyph box: the advance width across, the font size high,
             # starting at the font's descent below the baseline.
             x0 = origin_x.value if style["upright"] else box.left
-            # The loose box spans the glyph's advance (or, for a ligature PDFium
-            # splits into letters, that letter's share of it).
             x1 = x0 + (box.right - box.left)
             y0 = origin_y.value + style["descent"]
             a, b, c, d = style["abcd"]
-            char = {
-                "object_type": "char",
-                "text": text,
-                "fontname": style["fontname"],
-                "size": size,
-                "adv": (x1 - x0) / style["horizontal_scale"],
-                "upright": style["upright"],
-                "matrix": (a, b, c, d, origin_x.value, origin_y.value),
-                "non_stroking_color": style["fill"],
-                "stroking_color": style["stroke"],
-                "mcid": None,
-                "tag": None,
-            }
-            yield self._place(char, x0, y0, x1, y0 + size)
+            char = self._glyph(text, style, (a, b, c, d, origin_x.value, origin_y.value))
+            yield self._place(char, x0, y0, x1, y0 + size), style["space"]
+
+    @staticmethod
+    def _glyph(text: str, style: dict, matrix: Matrix) -> dict:
+        return {
+            "object_type": "char",
+            "text": text,
+            "fontname": style["fontname"],
+            "size": style["size"],
+            "upright": style["upright"],
+            "matrix": matrix,
+            "non_stroking_color": style["fill"],
+            "stroking_color": style["stroke"],
+            "mcid": None,
+            "tag": None,
+        }
 
     # -- graphics -------------------------------------------------------------------
 
@@ -334,6 +347,7 @@ def _text_style(tp, i: int, text_object, fonts: dict[str, PDFFont]) -> dict:
     horizontal_scale = (fs.a * fs.a + fs.b * fs.b) ** 0.5 or 1.0
     size = font_size * vertical_scale
     name, descent = "", 0.0
+    space = DEFAULT_SPACE_EM * size
     font = pdfium_c.FPDFTextObj_GetFont(text_object)
     if font:
         buffer = ctypes.create_string_buffer(256)
@@ -342,6 +356,9 @@ def _text_style(tp, i: int, text_object, fonts: dict[str, PDFFont]) -> dict:
         if (known := fonts.get(name)) is not None:
             # pdfminer's metrics, so glyph boxes match the pdfminer engine's.
             name, descent = str(known.fontname), known.get_descent() * size
+            space_code = _character_codes(known).get(" ")
+            if space_code is not None and known.char_width(space_code) > 0:
+                space = known.char_width(space_code) * font_size * horizontal_scale
         else:
             value = ctypes.c_float()
             if pdfium_c.FPDFFont_GetDescent(font, ctypes.c_float(size), value):
@@ -350,12 +367,87 @@ def _text_style(tp, i: int, text_object, fonts: dict[str, PDFFont]) -> dict:
         "size": size,
         "horizontal_scale": horizontal_scale,
         "descent": descent,
+        "space": space,
         "fontname": name,
         "abcd": (fs.a, fs.b, fs.c, fs.d),
         "upright": fs.b == 0 and fs.c == 0 and fs.a * fs.d > 0,
         "fill": _rgba(pdfium_c.FPDFText_GetFillColor, tp, i),
         "stroke": _rgba(pdfium_c.FPDFText_GetStrokeColor, tp, i),
     }
+
+
+def _character_codes(font: PDFFont) -> dict[str, int]:
+    """Character → code in the font, as pdfminer decodes it (ToUnicode first)."""
+    codes = getattr(font, "_perf_pipeline_codes", None)
+    if codes is None:
+        codes = {}
+        unicode_map = getattr(font, "unicode_map", None)
+        if unicode_map is not None:
+            for cid, text in unicode_map.cid2unichr.items():
+                codes.setdefault(text, cid)
+        for cid, text in getattr(font, "cid2unicode", {}).items():
+            codes.setdefault(text, cid)
+        font._perf_pipeline_codes = codes
+    return codes
+
+
+def _merge_ligatures(chars: list[dict], spaces: list[float]) -> tuple[list[dict], list[float]]:
+    """One char per ligature glyph, as pdfminer gives ('ffi' with the glyph's advance).
+
+    PDFium splits a ligature into letters that share one origin and a box only as
+    wide as the first letter; the glyph really ends where the next one starts.
+    """
+    merged: list[dict] = []
+    merged_spaces: list[float] = []
+    ligatures: list[int] = []
+    for char, space in zip(chars, spaces, strict=True):
+        last = merged[-1] if merged else None
+        if last is not None and char["text"] != " " and char["matrix"][4:] == last["matrix"][4:]:
+            last["text"] += char["text"]
+            ligatures.append(len(merged) - 1)
+        else:
+            merged.append(char)
+            merged_spaces.append(space)
+    for i in ligatures:
+        if i + 1 < len(merged):
+            char, following = merged[i], merged[i + 1]
+            gap = following["x0"] - char["x1"]
+            if following["matrix"][5] == char["matrix"][5] and 0 < gap < char["size"]:
+                char["x1"] = following["x0"]
+                char["width"] = char["x1"] - char["x0"]
+    return merged, merged_spaces
+
+
+def _missing_spaces(chars: list[dict], spaces: list[float], glyph, place) -> dict[int, list[dict]]:
+    """Space chars for the space glyphs PDFium drops (pdfminer keeps them), by the
+    index of the glyph they follow.
+
+    Between two glyphs of one font on one baseline, a gap of most of the font's space
+    width (but not a column-wide one) held a space.
+    """
+    upright = sorted((c["matrix"][5], c["x0"], i) for i, c in enumerate(chars) if c["upright"])
+    restored: dict[int, list[dict]] = {}
+    for (y, _, i), (y_next, _, j) in zip(upright, upright[1:], strict=False):
+        left, right = chars[i], chars[j]
+        if y != y_next or " " in (left["text"], right["text"]):
+            continue
+        if (left["fontname"], left["size"]) != (right["fontname"], right["size"]):
+            continue
+        gap = right["x0"] - left["x1"]
+        if MIN_SPACE_SHARE * spaces[i] <= gap < MAX_SPACE_EM * left["size"]:
+            style = {
+                "fontname": left["fontname"],
+                "size": left["size"],
+                "upright": True,
+                "fill": left["non_stroking_color"],
+                "stroke": left["stroking_color"],
+            }
+            a, b, c, d, _, _ = left["matrix"]
+            space = glyph(" ", style, (a, b, c, d, left["x1"], y))
+            restored.setdefault(i, []).append(
+                place(space, left["x1"], left["y0"], right["x0"], left["y1"])
+            )
+    return restored
 
 
 def _stroke_width(raw) -> float:
