@@ -80,51 +80,51 @@ def _strip_subset(name: str) -> str:
     return name.split("+", 1)[1] if len(name) > 7 and name[6] == "+" else name
 
 
-def _page_fonts(
-    resources, manager: PDFResourceManager, seen: set[int] | None = None
-) -> dict[str, PDFFont]:
-    """The fonts of a page and of its form XObjects, by name without subset tag.
+class FontTable:
+    """pdfminer's fonts of a document, by name without subset tag.
 
-    Only the font dictionaries are read (not the content stream), so this is cheap;
-    it gives each glyph pdfminer's font name and descent.
+    Only font dictionaries are read (not content streams), so this is cheap; it gives
+    each glyph pdfminer's font name and descent. Form XObjects (often shared by many
+    pages) are read once.
     """
-    seen = set() if seen is None else seen
-    resources = resolve1(resources) or {}
-    fonts: dict[str, PDFFont] = {}
-    for ref in (resolve1(resources.get("Font")) or {}).values():
-        spec = resolve1(ref)
-        if not isinstance(spec, dict):
-            continue
-        try:
-            font = manager.get_font(getattr(ref, "objid", None), spec)
-        except Exception:  # a broken font dictionary: PDFium's own metrics are used
-            continue
-        fonts.setdefault(_strip_subset(str(font.fontname)), font)
-    for ref in (resolve1(resources.get("XObject")) or {}).values():
-        objid = getattr(ref, "objid", None)
-        if objid in seen:
-            continue
-        seen.add(objid)
-        xobject = resolve1(ref)
-        attrs = getattr(xobject, "attrs", {})
-        if attrs.get("Resources") is not None:
-            fonts.update(
-                {
-                    k: v
-                    for k, v in _page_fonts(attrs["Resources"], manager, seen).items()
-                    if k not in fonts
-                }
-            )
-    return fonts
+
+    def __init__(self) -> None:
+        self.manager = PDFResourceManager(caching=True)
+        self._xobjects: dict[int, dict[str, PDFFont]] = {}
+
+    def fonts(self, resources) -> dict[str, PDFFont]:
+        resources = resolve1(resources) or {}
+        fonts: dict[str, PDFFont] = {}
+        for ref in (resolve1(resources.get("Font")) or {}).values():
+            spec = resolve1(ref)
+            if not isinstance(spec, dict):
+                continue
+            try:
+                font = self.manager.get_font(getattr(ref, "objid", None), spec)
+            except Exception:  # a broken font dictionary: PDFium's own metrics are used
+                continue
+            fonts.setdefault(_strip_subset(str(font.fontname)), font)
+        for ref in (resolve1(resources.get("XObject")) or {}).values():
+            objid = getattr(ref, "objid", None)
+            if objid is None or objid not in self._xobjects:
+                self._xobjects.setdefault(objid, {})  # guards against cycles
+                attrs = getattr(resolve1(ref), "attrs", {})
+                inner = self.fonts(attrs["Resources"]) if attrs.get("Resources") else {}
+                if objid is None:
+                    fonts = {**inner, **fonts}
+                    continue
+                self._xobjects[objid] = inner
+            fonts = {**self._xobjects[objid], **fonts}
+        return fonts
 
 
 class PdfiumPage(Page):
     """A pdfplumber Page whose `objects` are read by PDFium."""
 
-    def __init__(self, page: Page, pdfium_page: pdfium.PdfPage, fonts: PDFResourceManager):
+    def __init__(self, page: Page, pdfium_page: pdfium.PdfPage, fonts: FontTable):
         super().__init__(page.pdf, page.page_obj, page.page_number, page.initial_doctop)
         self._pdfium_page = pdfium_page
-        self._font_manager = fonts
+        self._fonts = fonts
         # pdfminer measures y from the MediaBox's bottom edge; PDFium in user space.
         self._y_shift = pdfium_page.get_mediabox()[1]
 
@@ -182,7 +182,7 @@ class PdfiumPage(Page):
         origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
         # Font, size, matrix and colours belong to the text object: read them once.
         styles: dict[int, dict] = {}
-        fonts = _page_fonts(self.page_obj.resources, self._font_manager)
+        fonts = self._fonts.fonts(self.page_obj.resources)
         unicode_norm = self.pdf.unicode_norm
         for i in range(pdfium_c.FPDFText_CountChars(tp)):
             # PDFium adds spaces and line ends of its own; pdfminer does not. (The
@@ -474,7 +474,7 @@ def _is_axis_rect(pts: list[tuple[float, float]]) -> bool:
 
 def iter_pages(pdf: pdfplumber.PDF, document: pdfium.PdfDocument) -> Iterator[Page]:
     """Each page of `pdf`, read by PDFium where it can be described faithfully."""
-    fonts = PDFResourceManager(caching=True)
+    fonts = FontTable()
     for page in pdf.pages:
         if page.rotation:
             yield page
