@@ -34,6 +34,7 @@ ui: setup
 ## Benchmarks (numbers go in issue notes, not in tests).
 bench: setup
 	$(RUN) python bench/bench_extraction.py
+	$(RUN) python bench/bench_ocr.py
 
 lock: $(UV)
 	$(UV) lock

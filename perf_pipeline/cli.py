@@ -1,4 +1,4 @@
-"""Command line: `perf-pipeline ingest | extract | query`."""
+"""Command line: `perf-pipeline ingest | forget | extract | query`."""
 
 from __future__ import annotations
 
@@ -32,30 +32,48 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+RawOption = Annotated[
+    str | None,
+    typer.Option("--raw", help=f"Folder of report PDFs [env {settings.RAW_DIR_ENV}, default "
+                               f"{settings.DEFAULT_RAW_DIR}]"),
+]
+
+
 @app.command()
 def ingest(
-    raw: Annotated[
-        str | None,
-        typer.Option(help=f"Folder of report PDFs [env {settings.RAW_DIR_ENV}, default "
-                          f"{settings.DEFAULT_RAW_DIR}]"),
-    ] = None,
+    raw: RawOption = None,
     db: DatabaseOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Ingest every file again, even unchanged ones")
+    ] = False,
 ) -> None:
-    """Ingest every PDF in raw/ into the warehouse (through Dagster, in process)."""
+    """Ingest the new and changed PDFs of raw/ into the warehouse (through Dagster, in
+    process). A file whose content (sha256) is already in the warehouse is skipped; every
+    attempt is recorded in the `ingestion_ledger` table."""
     settings.ensure_dagster_home()
     from dagster import DagsterInstance
 
     from . import warehouse
     from .definitions import build_definitions
-    from .ingest import ingest_all
+    from .ingest import compare, ingest_all, register_reports, scan_reports
 
     raw_dir = raw or settings.raw_dir()
     database = db or settings.database_path()
     defs = build_definitions(database=database, raw_dir=raw_dir)
-    reports = defs.resources["raw_reports"].list_reports()
-    if not reports:
+    files = scan_reports(defs.resources["raw_reports"])
+    if not files:
         _fail(f"no PDF files in {raw_dir}/")
-    console.print(f"Ingesting {len(reports)} report(s) from {raw_dir}/ into {database}")
+    with warehouse.connect(database) as con:
+        changes = compare({n: f.sha256 for n, f in files.items()}, warehouse.ingested_files(con))
+        missing = [r for r in warehouse.loaded_reports(con) if r not in files]
+    to_ingest = sorted(files) if force else changes.to_ingest
+    skipped = sorted(set(files) - set(to_ingest))
+    console.print(
+        f"Ingesting {len(to_ingest)} report(s) from {raw_dir}/ into {database}"
+        + (f" ({len(skipped)} unchanged)" if skipped else "")
+    )
+    for name in skipped:
+        console.print(f"  [dim]unchanged[/] {name}")
 
     def show(outcome) -> None:
         if outcome.success:
@@ -66,13 +84,61 @@ def ingest(
                 console.print(f"         {line}", highlight=False)
 
     with DagsterInstance.get() as instance:
-        result = ingest_all(defs, instance, reports, on_report=show)
+        register_reports(instance, sorted(files))
+        result = ingest_all(defs, instance, [files[n] for n in to_ingest], on_report=show)
     for line in result.summaries_errors:
         console.print(f"  [red]summaries:[/] {line}", highlight=False)
+    for name in missing:
+        console.print(f"  [yellow]missing[/] {name} is no longer in {raw_dir}/; its rows stay "
+                      f"until `perf-pipeline forget {name}`", highlight=False)
 
     with warehouse.connect(database, read_only=True) as con:
         _print_summary(con)
     if result.failed or not result.summaries_refreshed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def forget(
+    reports: Annotated[list[str], typer.Argument(help="File names of reports deleted from raw/")],
+    raw: RawOption = None,
+    db: DatabaseOption = None,
+) -> None:
+    """Remove the rows of reports whose PDF left raw/, and their partitions; then refresh
+    the summaries. The ingestion ledger keeps their history (status 'removed')."""
+    settings.ensure_dagster_home()
+    from dagster import DagsterInstance
+
+    from . import warehouse
+    from .definitions import build_definitions
+    from .ingest import refresh_summaries
+    from .partitions import report_partitions
+
+    raw_dir = raw or settings.raw_dir()
+    database = db or settings.database_path()
+    defs = build_definitions(database=database, raw_dir=raw_dir)
+    present = [r for r in reports if r in defs.resources["raw_reports"].list_reports()]
+    if present:
+        _fail(f"{', '.join(present)} is still in {raw_dir}/ and would be ingested again: "
+              f"move it out of {raw_dir}/ first")
+    with DagsterInstance.get() as instance, warehouse.connect(database) as con:
+        loaded = warehouse.loaded_reports(con)
+        partitions = instance.get_dynamic_partitions(report_partitions.name)
+        unknown = [r for r in reports if r not in loaded and r not in partitions]
+        if unknown:
+            _fail(f"neither in the warehouse nor a partition: {', '.join(unknown)}")
+        for report in reports:
+            rows = warehouse.forget_report(con, report) if report in loaded else 0
+            if report in partitions:
+                instance.delete_dynamic_partition(report_partitions.name, report)
+            console.print(f"  [yellow]removed[/] {report} ({rows} KPI rows)", highlight=False)
+    with DagsterInstance.get() as instance:
+        refreshed, errors = refresh_summaries(defs, instance)
+    for line in errors:
+        console.print(f"  [red]summaries:[/] {line}", highlight=False)
+    with warehouse.connect(database, read_only=True) as con:
+        _print_summary(con)
+    if not refreshed:
         raise typer.Exit(1)
 
 
@@ -106,9 +172,12 @@ def extract(
 ) -> None:
     """Write the KPI rows of one PDF to CSV, without touching the warehouse."""
     from .extract import ReportError, extract_report
+    from .resources import RawReportsResource
 
     try:
-        extraction = extract_report(pdf, password=password)
+        # Limits from the environment, a password from passwords.toml beside the PDF.
+        options = RawReportsResource(directory=str(pdf.parent)).extract_options(pdf.name)
+        extraction = extract_report(pdf, **{**options, "password": password or options["password"]})
     except ReportError as exc:
         _fail(str(exc))
     output.parent.mkdir(parents=True, exist_ok=True)

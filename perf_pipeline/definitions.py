@@ -3,17 +3,27 @@
 from dagster import Definitions
 
 from . import settings
-from .assets import extracted_kpi_rows, kpi_scores, kpi_summaries, report_pdf, warehouse_kpi_rows
-from .checks import extracted_rows_match_schema, scores_match_schema, summaries_add_up
+from .assets import INGEST_ASSETS, SUMMARY_ASSETS, report_pdf
+from .checks import (
+    extracted_rows_match_schema,
+    scores_match_schema,
+    summaries_add_up,
+    trends_match_schema,
+)
 from .jobs import ingest_report_job, refresh_summaries_job
 from .resources import RawReportsResource, WarehouseResource
+from .schedules import monthly_refresh
+from .sensors import raw_reports_sensor, summaries_after_ingest
 
 
 def build_definitions(database: str | None = None, raw_dir: str | None = None) -> Definitions:
     return Definitions(
-        assets=[report_pdf, extracted_kpi_rows, warehouse_kpi_rows, kpi_scores, kpi_summaries],
-        asset_checks=[extracted_rows_match_schema, scores_match_schema, summaries_add_up],
+        assets=[report_pdf, *INGEST_ASSETS, *SUMMARY_ASSETS],
+        asset_checks=[extracted_rows_match_schema, scores_match_schema, summaries_add_up,
+                      trends_match_schema],
         jobs=[ingest_report_job, refresh_summaries_job],
+        sensors=[raw_reports_sensor, summaries_after_ingest],
+        schedules=[monthly_refresh],
         resources={
             "raw_reports": RawReportsResource(directory=raw_dir or settings.raw_dir()),
             "warehouse_db": WarehouseResource(database=database or settings.database_path()),

@@ -1,4 +1,8 @@
-"""Ingest every PDF in raw/ through the Dagster jobs, in process, on the project's instance.
+"""Which reports need ingesting, and ingesting them through the Dagster jobs in process.
+
+A report file is identified by its name in raw/ and its content by sha256. The command
+line, the sensor and the schedule decide alike: a file is (re-)ingested when its content
+is new; a file that left raw/ is only reported (its rows go on an explicit `forget`).
 
 Runs land in the persistent instance (DAGSTER_HOME), so `dagster dev` shows their
 history, materialisations and check results afterwards.
@@ -6,15 +10,114 @@ history, materialisations and check results afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from dagster import DagsterEventType, DagsterInstance, Definitions
+from dagster import (
+    AssetKey,
+    AssetRecordsFilter,
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRunStatus,
+    Definitions,
+    RunsFilter,
+)
 
 from .partitions import report_partitions
+from .resources import RawReportsResource
+from .warehouse import file_sha256
 
 # Dagster's console logger prints every event at DEBUG; the run history keeps them all.
-QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Its ERROR events carry stack traces; the CLI prints each report's outcome instead.
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+# Run tags: who started the attempt (the ledger's `trigger`) and which content it ingests.
+TRIGGER_TAG = "perf_pipeline/trigger"
+SHA256_TAG = "perf_pipeline/sha256"
+# The last step of an ingest run; its materialisation carries the file's sha256.
+INGESTED_ASSET = AssetKey("kpi_scores")
+PENDING_RUN_STATUSES = [
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+]
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    name: str
+    sha256: str
+    size: int
+    mtime_ns: int
+
+
+def scan_reports(
+    raw: RawReportsResource, known: Mapping[str, ReportFile] | None = None
+) -> dict[str, ReportFile]:
+    """Every PDF in raw/ with its sha256 (a file whose size and mtime are unchanged since
+    ``known`` keeps its known hash instead of being read again)."""
+    files = {}
+    for name in raw.list_reports():
+        stat = raw.path(name).stat()
+        before = (known or {}).get(name)
+        if before and (before.size, before.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+            files[name] = before
+        else:
+            files[name] = ReportFile(name, file_sha256(raw.path(name)), stat.st_size,
+                                     stat.st_mtime_ns)
+    return files
+
+
+@dataclass
+class RawChanges:
+    new: list[str]
+    changed: list[str]
+    unchanged: list[str]
+    deleted: list[str]
+
+    @property
+    def to_ingest(self) -> list[str]:
+        return sorted(self.new + self.changed)
+
+
+def compare(current: Mapping[str, str], known: Mapping[str, str]) -> RawChanges:
+    """Name -> sha256 now in raw/ against name -> sha256 already handled."""
+    return RawChanges(
+        new=sorted(n for n in current if n not in known),
+        changed=sorted(n for n in current if n in known and known[n] != current[n]),
+        unchanged=sorted(n for n in current if known.get(n) == current[n]),
+        deleted=sorted(n for n in known if n not in current),
+    )
+
+
+def run_tags(file: ReportFile, trigger: str) -> dict[str, str]:
+    return {TRIGGER_TAG: trigger, SHA256_TAG: file.sha256}
+
+
+def ingested_sha256(instance: DagsterInstance, report: str) -> str | None:
+    """The content the last completed ingest run of this file read (any trigger)."""
+    records = instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=INGESTED_ASSET, asset_partitions=[report]), limit=1
+    ).records
+    if not records or records[0].asset_materialization is None:
+        return None
+    entry = records[0].asset_materialization.metadata.get("sha256")
+    return entry.value if entry is not None else None
+
+
+def already_handled(instance: DagsterInstance, file: ReportFile) -> bool:
+    """Ingested from this content already, or a run for this content is waiting/running."""
+    if ingested_sha256(instance, file.name) == file.sha256:
+        return True
+    pending = instance.get_run_records(
+        RunsFilter(
+            tags={"dagster/partition": file.name, SHA256_TAG: file.sha256},
+            statuses=PENDING_RUN_STATUSES,
+        ),
+        limit=1,
+    )
+    return bool(pending)
 
 
 @dataclass
@@ -43,8 +146,11 @@ def _run_errors(result) -> tuple[list[str], list[str]]:
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
             err = event.step_failure_data.error
-            user = err.cause if err and err.cls_name == "DagsterUserCodeExecutionError" and err.cause else err
+            from_user = err and err.cls_name == "DagsterUserCodeExecutionError" and err.cause
+            user = err.cause if from_user else err
             message = (user.message if user else "step failed").strip().splitlines()[0]
+            if user and user.cls_name == "Failure":  # its description is the whole story
+                message = message.split(": ", 1)[-1]
             errors.append(f"{event.step_key}: {message}")
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
@@ -53,28 +159,43 @@ def _run_errors(result) -> tuple[list[str], list[str]]:
     return errors, failed_checks
 
 
-def ingest_all(
-    defs: Definitions,
-    instance: DagsterInstance,
-    reports: list[str],
-    on_report: Callable[[ReportOutcome], None] | None = None,
-) -> IngestResult:
-    """Register each report as a partition, run its ingest job, then refresh summaries."""
+def refresh_summaries(defs: Definitions, instance: DagsterInstance) -> tuple[bool, list[str]]:
+    """Run the refresh_summaries job (summaries, trends, Parquet exports) in process."""
+    result = defs.resolve_job_def("refresh_summaries").execute_in_process(
+        instance=instance, raise_on_error=False, run_config=QUIET_RUN_CONFIG,
+        tags={TRIGGER_TAG: "cli"},
+    )
+    errors, failed_checks = _run_errors(result)
+    return result.success and not failed_checks, errors + [
+        f"check failed: {c}" for c in failed_checks
+    ]
+
+
+def register_reports(instance: DagsterInstance, names: list[str]) -> None:
+    """Make every file in raw/ a partition of `reports` (the UI lists them)."""
     known = set(instance.get_dynamic_partitions(report_partitions.name))
-    new = [r for r in reports if r not in known]
+    new = [name for name in names if name not in known]
     if new:
         instance.add_dynamic_partitions(report_partitions.name, new)
 
+
+def ingest_all(
+    defs: Definitions,
+    instance: DagsterInstance,
+    reports: list[ReportFile],
+    on_report: Callable[[ReportOutcome], None] | None = None,
+) -> IngestResult:
+    """Run the ingest job of each report (a registered partition), then refresh summaries."""
     ingest_job = defs.resolve_job_def("ingest_report")
     outcomes = []
     for report in reports:
         result = ingest_job.execute_in_process(
-            partition_key=report, instance=instance, raise_on_error=False,
-            run_config=QUIET_RUN_CONFIG,
+            partition_key=report.name, instance=instance, raise_on_error=False,
+            run_config=QUIET_RUN_CONFIG, tags=run_tags(report, "cli"),
         )
         errors, failed_checks = _run_errors(result)
         outcome = ReportOutcome(
-            report=report,
+            report=report.name,
             success=result.success and not failed_checks,
             run_id=result.run_id,
             errors=errors,
@@ -84,12 +205,5 @@ def ingest_all(
         if on_report:
             on_report(outcome)
 
-    summary = defs.resolve_job_def("refresh_summaries").execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET_RUN_CONFIG
-    )
-    errors, failed_checks = _run_errors(summary)
-    return IngestResult(
-        outcomes=outcomes,
-        summaries_refreshed=summary.success and not failed_checks,
-        summaries_errors=errors + [f"check failed: {c}" for c in failed_checks],
-    )
+    refreshed, errors = refresh_summaries(defs, instance)
+    return IngestResult(outcomes=outcomes, summaries_refreshed=refreshed, summaries_errors=errors)

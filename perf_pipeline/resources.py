@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 from dagster import ConfigurableResource
 
-from . import warehouse
+from . import settings, warehouse
 
 PDF_SUFFIX = ".pdf"
 
@@ -16,9 +16,30 @@ class RawReportsResource(ConfigurableResource):
     """The folder users drop report PDFs into."""
 
     directory: str
+    max_pages: int | None = None  # per report; default PERF_PIPELINE_MAX_PAGES or 2000
+    max_seconds: float | None = None  # per report; default PERF_PIPELINE_MAX_SECONDS or 600
+    passwords_file: str | None = None  # default PERF_PIPELINE_PASSWORDS, <directory>/passwords.toml
 
     def path(self, report: str) -> Path:
         return Path(self.directory) / report
+
+    def extract_options(self, report: str) -> dict:
+        """Password and limits for extract_report: resource config, else the environment
+        (settings.py). Raises ReportError('config') for a broken passwords file."""
+        from .extract import ReportError
+
+        try:
+            passwords = settings.load_passwords(
+                Path(self.passwords_file) if self.passwords_file
+                else settings.passwords_file(self.directory))
+            limits = {
+                "max_pages": self.max_pages or settings.max_pages(),
+                "max_seconds": self.max_seconds or settings.max_seconds(),
+            }
+        except ValueError as exc:
+            raise ReportError("config", str(exc)) from None
+        return {"password": passwords.get(report),
+                **{k: v for k, v in limits.items() if v is not None}}
 
     def list_reports(self) -> list[str]:
         folder = Path(self.directory)

@@ -152,3 +152,46 @@ def column_names(model: type[pa.DataFrameModel]) -> list[str]:
 
 
 EXTRACTED_COLUMNS = column_names(ExtractedKpiRows)
+
+
+CHANGES = ["first report", "added", "improved", "worsened", "unchanged", "not comparable",
+           "dropped"]
+MATCH_METHODS = ["override", "exact", "fuzzy"]
+
+
+class KpiTrends(pa.DataFrameModel):
+    """Rows of `kpi_trends`: each KPI and report year beside its predecessor, plus one
+    'dropped' row for a KPI that has no successor in the entity's next report."""
+
+    series_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    entity: Series[str] = pa.Field(str_length={"min_value": 1})
+    year: Series[int] = pa.Field(ge=1950, le=2100)
+    report: Series[str]
+    kpi: Series[str] = pa.Field(str_matches=r"\S")
+    status: Series[str] = pa.Field(nullable=True, isin=STATUSES)
+    change: Series[str] = pa.Field(isin=CHANGES)
+    score_change: Series[float] = pa.Field(nullable=True, ge=-100, le=100)
+    match_method: Series[str] = pa.Field(nullable=True, isin=MATCH_METHODS)
+    match_similarity: Series[float] = pa.Field(nullable=True, ge=0, le=100)
+    previous_year: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+
+    class Config:
+        strict = False
+        coerce = True
+
+    @pa.dataframe_check(name="predecessor_is_from_an_earlier_year")
+    def predecessor_is_earlier(cls, df: pd.DataFrame) -> Series[bool]:
+        linked = df["previous_report"].notna()
+        return ~linked | (df["previous_year"] < df["year"])
+
+    @pa.dataframe_check(name="each_previous_kpi_followed_once")
+    def previous_followed_once(cls, df: pd.DataFrame) -> Series[bool]:
+        # A previous KPI is either linked to one successor or 'dropped', never both or twice.
+        key = ["previous_report", "previous_page", "previous_row_index"]
+        linked = df["previous_report"].notna()
+        return ~linked | ~df[key].duplicated(keep=False)
+
+    @pa.dataframe_check(name="change_agrees_with_link")
+    def change_agrees_with_link(cls, df: pd.DataFrame) -> Series[bool]:
+        unlinked = df["change"].isin(["first report", "added"])
+        return unlinked == df["previous_report"].isna()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 
 DATABASE_ENV = "PERF_PIPELINE_DB"
@@ -10,6 +11,11 @@ RAW_DIR_ENV = "PERF_PIPELINE_RAW_DIR"
 DEFAULT_DATABASE = "data/perf.duckdb"
 DEFAULT_RAW_DIR = "raw"
 DEFAULT_DAGSTER_HOME = "dagster_home"
+# Per-report limits (a report over them fails on its own) and passwords of encrypted PDFs.
+MAX_PAGES_ENV = "PERF_PIPELINE_MAX_PAGES"
+MAX_SECONDS_ENV = "PERF_PIPELINE_MAX_SECONDS"
+PASSWORDS_ENV = "PERF_PIPELINE_PASSWORDS"
+PASSWORDS_FILE = "passwords.toml"
 
 
 def database_path() -> str:
@@ -25,3 +31,49 @@ def ensure_dagster_home() -> Path:
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path(DEFAULT_DAGSTER_HOME).resolve())))
     home.mkdir(parents=True, exist_ok=True)
     return home
+
+
+def max_pages() -> int | None:
+    """Page limit per report from the environment, None for the extractor's default."""
+    return _number(MAX_PAGES_ENV, int)
+
+
+def max_seconds() -> float | None:
+    """Time limit per report (seconds) from the environment, None for the default."""
+    return _number(MAX_SECONDS_ENV, float)
+
+
+def _number(name: str, kind: type):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        number = kind(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a {kind.__name__} number, not {value!r}") from None
+    if number <= 0:
+        raise ValueError(f"{name} must be positive, not {value!r}")
+    return number
+
+
+def passwords_file(folder: str | Path) -> Path:
+    """The passwords of encrypted reports: $PERF_PIPELINE_PASSWORDS, else passwords.toml
+    in the folder of the reports."""
+    return Path(os.environ.get(PASSWORDS_ENV) or Path(folder) / PASSWORDS_FILE)
+
+
+def load_passwords(path: Path) -> dict[str, str]:
+    """``"file name.pdf" = "password"`` lines of a TOML file; {} when there is none.
+
+    Raises ValueError, naming the file, when it cannot be read as such a table.
+    """
+    if not path.is_file():
+        return {}
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read the passwords file ({exc})") from None
+    wrong = [name for name, value in table.items() if not isinstance(value, str)]
+    if wrong:
+        raise ValueError(f"{path}: passwords must be strings (see {', '.join(wrong)})")
+    return table

@@ -7,14 +7,18 @@ replaced atomically and a failure leaves every other report as it was.
 from __future__ import annotations
 
 import hashlib
+import os
+import time
+import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
+from rapidfuzz import fuzz
 
 from .sqlfiles import read_sql, sql_dir
 
@@ -22,9 +26,15 @@ if TYPE_CHECKING:
     from .extract import Extraction
 
 
-SCHEMA_FILES = ["00_schema.sql", "01_macros.sql", "02_views.sql"]
+SCHEMA_FILES = ["00_schema.sql", "01_macros.sql", "02_views.sql", "05_ledger.sql"]
 SUMMARY_TABLES = ["summary_by_report", "summary_by_area", "summary_by_objective",
                   "summary_by_status"]
+TREND_TABLES = ["kpi_links", "kpi_trends"]
+AREA_TREND_TABLES = ["trend_by_area"]
+# What is written as Parquet after every summaries run, for readers while runs write.
+EXPORT_TABLES = [*SUMMARY_TABLES, "kpi_trends", "trend_by_area", "ingestion_ledger"]
+# A second process holding the file (a run, a reader) is waited for, not failed on.
+LOCK_TIMEOUT_SECONDS = 60.0
 
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -36,6 +46,12 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
         "SELECT * FROM read_csv($path, header = true, all_varchar = true)",
         {"path": str(sql_dir() / "seeds" / "direction_overrides.csv")},
     )
+    con.execute(
+        "CREATE OR REPLACE TABLE kpi_match_overrides AS "
+        "SELECT * FROM read_csv($path, header = true, columns = {'entity': 'VARCHAR', "
+        "'year': 'INTEGER', 'kpi': 'VARCHAR', 'previous_kpi': 'VARCHAR', 'reason': 'VARCHAR'})",
+        {"path": str(sql_dir() / "seeds" / "kpi_match_overrides.csv")},
+    )
 
 
 @contextmanager
@@ -44,13 +60,24 @@ def connect(database: str | Path, read_only: bool = False) -> Iterator[duckdb.Du
     database = str(database)
     if database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(database, read_only=read_only)
+    con = _open(database, read_only)
     try:
         if not read_only:
             apply_schema(con)
         yield con
     finally:
         con.close()
+
+
+def _open(database: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+    while True:
+        try:
+            return duckdb.connect(database, read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 @contextmanager
@@ -77,16 +104,39 @@ def _delete_report(con: duckdb.DuckDBPyConnection, report: str) -> None:
         con.execute(f"DELETE FROM {table} WHERE report = $report", {"report": report})
 
 
+class DuplicateReportError(ValueError):
+    """Two files are the same entity's report for the same year."""
+
+
+def _check_entity_year_is_free(
+    con: duckdb.DuckDBPyConnection, report: str, entity: str, year: int | None
+) -> None:
+    """A warehouse holds one report per (entity, year); a second file is an error, never
+    a silent overwrite. (An unknown year is not compared.)"""
+    other = con.execute(
+        "SELECT report FROM reports WHERE entity = $entity AND year = $year AND report <> $report",
+        {"entity": entity, "year": year, "report": report},
+    ).fetchall()
+    if other:
+        raise DuplicateReportError(
+            f"{report} and {other[0][0]} are both the {year} report of {entity}: the "
+            f"warehouse keeps one report per entity and year. Remove one of the two files "
+            f"from raw/ (if it is {other[0][0]}, then run `perf-pipeline forget "
+            f"{other[0][0]}`) and ingest again."
+        )
+
+
 def load_report(con: duckdb.DuckDBPyConnection, extraction: Extraction, rows: pd.DataFrame) -> int:
     """Replace one report's metadata and KPI rows in a single transaction."""
     identity = extraction.identity
+    _check_entity_year_is_free(con, extraction.report, identity.entity, identity.year)
     con.register("incoming_rows", rows)
     try:
         with transaction(con):
             _delete_report(con, extraction.report)
             con.execute(
-                "INSERT INTO reports BY NAME SELECT * FROM (VALUES ($report, $entity, $year, $title, "
-                "$entity_source, $year_source, $pages, $kpi_tables, $sha256, $loaded_at)) "
+                "INSERT INTO reports BY NAME SELECT * FROM (VALUES ($report, $entity, $year, "
+                "$title, $entity_source, $year_source, $pages, $kpi_tables, $sha256, $loaded_at)) "
                 "AS t(report, entity, year, title, entity_source, year_source, pages, kpi_tables, "
                 "sha256, loaded_at)",
                 {
@@ -132,3 +182,135 @@ def refresh_summaries(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]
 def delete_report(con: duckdb.DuckDBPyConnection, report: str) -> None:
     with transaction(con):
         _delete_report(con, report)
+
+
+# --- the ingestion ledger (sql/05_ledger.sql) ---------------------------------------
+
+LEDGER_STATUSES = ["running", "ingested", "failed", "quarantined", "removed"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def record_attempt(
+    con: duckdb.DuckDBPyConnection,
+    attempt_id: str,
+    report: str,
+    status: str,
+    trigger: str,
+    **fields,
+) -> None:
+    """Create or update the ledger row of one attempt; each step adds what it knows.
+
+    ``fields``: sha256, size_bytes, pages, entity, year, kpi_rows, error (None keeps
+    the earlier value). Any status but 'running' stamps finished_at.
+    """
+    assert status in LEDGER_STATUSES, status
+    unknown = set(fields) - {"sha256", "size_bytes", "pages", "entity", "year", "kpi_rows",
+                             "error"}
+    assert not unknown, unknown
+    now = utc_now()
+    con.execute(
+        """
+        INSERT INTO ingestion_ledger (attempt_id, report, sha256, size_bytes, pages, entity,
+            year, trigger, started_at, finished_at, status, kpi_rows, error)
+        VALUES ($attempt_id, $report, $sha256, $size_bytes, $pages, $entity, $year, $trigger,
+            $now, $finished_at, $status, $kpi_rows, $error)
+        ON CONFLICT (attempt_id) DO UPDATE SET
+            status = excluded.status,
+            finished_at = excluded.finished_at,
+            sha256 = coalesce(excluded.sha256, sha256),
+            size_bytes = coalesce(excluded.size_bytes, size_bytes),
+            pages = coalesce(excluded.pages, pages),
+            entity = coalesce(excluded.entity, entity),
+            year = coalesce(excluded.year, year),
+            kpi_rows = coalesce(excluded.kpi_rows, kpi_rows),
+            error = coalesce(excluded.error, error)
+        """,
+        {
+            "attempt_id": attempt_id,
+            "report": report,
+            "trigger": trigger,
+            "now": now,
+            "finished_at": None if status == "running" else now,
+            "status": status,
+            **{k: fields.get(k) for k in ("sha256", "size_bytes", "pages", "entity", "year",
+                                          "kpi_rows", "error")},
+        },
+    )
+
+
+def ingested_files(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """File name -> sha256 of the files whose current rows come from that content."""
+    return dict(con.execute("SELECT report, sha256 FROM ingested_files").fetchall())
+
+
+def loaded_reports(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r for (r,) in con.execute("SELECT report FROM reports ORDER BY report").fetchall()]
+
+
+def forget_report(con: duckdb.DuckDBPyConnection, report: str) -> int:
+    """Delete one report's rows (its file is gone) and record it; returns the rows removed."""
+    with transaction(con):
+        (rows,) = con.execute(
+            "SELECT count(*) FROM kpi_rows WHERE report = $report", {"report": report}
+        ).fetchall()[0]
+        _delete_report(con, report)
+        record_attempt(con, f"forget-{uuid.uuid4()}", report, "removed", trigger="cli",
+                       kpi_rows=rows)
+    return rows
+
+
+# --- KPI trends across years (sql/06_kpi_trends.sql, sql/07_area_trends.sql) --------
+
+
+def _kpi_similarity(a: str, b: str) -> float:
+    return fuzz.ratio(a, b)
+
+
+def _register_kpi_similarity(con: duckdb.DuckDBPyConnection) -> None:
+    with suppress(duckdb.InvalidInputException):  # not registered on this connection yet
+        con.remove_function("kpi_similarity")
+    con.create_function("kpi_similarity", _kpi_similarity, ["VARCHAR", "VARCHAR"], "DOUBLE",
+                        side_effects=False)
+
+
+def refresh_trends(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """Re-link every KPI to the previous year's and rebuild kpi_links / kpi_trends."""
+    _register_kpi_similarity(con)
+    with transaction(con):
+        con.execute(read_sql("06_kpi_trends.sql"))
+    return {name: con.execute(f"SELECT * FROM {name}").df() for name in TREND_TABLES}
+
+
+def refresh_area_trends(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    with transaction(con):
+        con.execute(read_sql("07_area_trends.sql"))
+    return {name: con.execute(f"SELECT * FROM {name}").df() for name in AREA_TREND_TABLES}
+
+
+# --- Parquet exports: what to read while runs hold the DuckDB file -------------------
+
+
+def exports_dir(database: str | Path) -> Path:
+    return Path(database).parent / "exports"
+
+
+def export_tables(con: duckdb.DuckDBPyConnection, directory: Path) -> dict[str, Path]:
+    """Write EXPORT_TABLES as <directory>/<table>.parquet, each replaced atomically."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for table in EXPORT_TABLES:
+        final = directory / f"{table}.parquet"
+        partial = directory / f".{table}.parquet.tmp"
+        con.table(table).write_parquet(str(partial))
+        os.replace(partial, final)  # a reader sees the old file or the new one, never half
+        written[table] = final
+    return written
+
+
+def report_info(con: duckdb.DuckDBPyConnection, report: str) -> dict:
+    """The `reports` row of one report (entity, year, sha256, ...)."""
+    frame = con.execute("SELECT * FROM reports WHERE report = $report", {"report": report}).df()
+    return frame.iloc[0].to_dict() if len(frame) else {}

@@ -89,10 +89,13 @@ def build_report_pdf(
     title: str = "La Valutazione della Performance 2021 del Comune di Esempio",
     pagesize=LANDSCAPE_A4,
     cover: bool = True,
+    password: str | None = None,
 ) -> Path:
-    """Write a report: a cover page, then one page per KPI table."""
+    """Write a report: a cover page, then one page per KPI table (encrypted with
+    ``password`` as the user password when given)."""
     doc = SimpleDocTemplate(
         str(path),
+        encrypt=password,
         pagesize=pagesize,
         title=title,
         author="perf-pipeline tests",

@@ -52,9 +52,12 @@ def test_definitions_wire_every_asset_and_blocking_check():
         "warehouse_kpi_rows",
         "kpi_scores",
         "kpi_summaries",
+        "kpi_trends",
+        "area_trends",
+        "warehouse_exports",
     }
     checks = {c.asset_key.to_user_string(): c for c in graph.asset_check_keys}
-    assert set(checks) == {"extracted_kpi_rows", "kpi_scores", "kpi_summaries"}
+    assert set(checks) == {"extracted_kpi_rows", "kpi_scores", "kpi_summaries", "kpi_trends"}
     for key in graph.asset_check_keys:
         assert graph.get_check_spec(key).blocking, key
 
@@ -102,7 +105,7 @@ def test_fixture_report_materialises_with_passing_checks(instance, tmp_path):
         .execute_in_process(instance=instance)
     )
     assert summaries.success
-    assert [e.passed for e in summaries.get_asset_check_evaluations()] == [True]
+    assert [e.passed for e in summaries.get_asset_check_evaluations()] == [True, True]
 
 
 def test_broken_rows_fail_the_check_and_block_the_load(instance, tmp_path):

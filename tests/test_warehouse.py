@@ -47,7 +47,7 @@ def test_reload_replaces_a_report_and_leaves_others(tmp_path):
 def test_failed_load_rolls_back_and_keeps_previous_rows(tmp_path):
     with warehouse.connect(tmp_path / "w.duckdb") as con:
         load_rows(con, tmp_path, "one.pdf", CELLS)
-        load_rows(con, tmp_path, "two.pdf", CELLS)
+        load_rows(con, tmp_path, "two.pdf", CELLS, entity="Comune di Altro")
         before = con.execute("SELECT * FROM kpi_rows ORDER BY report, page, row_index").df()
         broken = kpi_frame("one.pdf", CELLS + CELLS)  # same (page, row_index) twice
         broken.loc[2:, "row_index"] = [1, 2]

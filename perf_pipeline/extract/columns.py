@@ -12,22 +12,33 @@ from dataclasses import dataclass, field
 
 from .grid import Cell, Grid
 
+# A value header may name its year or date: "Target 2021", "Valore raggiunto al 31/12/2021".
+_WHEN = r"( (al )?(\d{1,2}/\d{1,2}/)?\d{4})?"
+
+
+def _labels(*alternatives: str, when: bool = False) -> re.Pattern[str]:
+    return re.compile(rf"^({'|'.join(alternatives)}){_WHEN if when else ''}$")
+
+
 # Order matters: the first pattern that matches a header label wins, so the
 # more specific labels ("target raggiunto", "risultato atteso") come first.
 FIELD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("achieved", re.compile(
-        r"^(target raggiunt[oa]|valore raggiunt[oa]|risultato raggiunt[oa]|raggiunt[oa]|"
-        r"consuntivo( \d{4})?|valore (a )?consuntivo|valore effettivo|valore rilevato|"
-        r"achieved|actual)$")),
-    ("target", re.compile(
-        r"^(target( \d{4})?|valore target|valore obiettivo|valore atteso|"
-        r"risultato atteso|atteso|obiettivo atteso|target atteso)$")),
-    ("score_reported", re.compile(
-        r"^(risultato( \d{4})?|punteggio( \d{4})?|grado di raggiungimento|"
-        r"% (di )?raggiungimento|percentuale di raggiungimento|score)$")),
-    ("kpi", re.compile(r"^(kpi|indicatore|indicatori|indicatore di performance|indicator)$")),
-    ("objective", re.compile(
-        r"^(obiettivo|obiettivi|obiettivo strategico|obiettivo operativo|obiettivo di performance)$")),
+    ("achieved", _labels(
+        r"(target|valore|risultato|dato) raggiunt[oa]", r"raggiunt[oa]", r"consuntivo",
+        r"valore (a )?consuntivo", r"(valore|risultato) (effettivo|rilevato|conseguito)",
+        r"realizzato", r"achieved", r"actual", when=True)),
+    ("target", _labels(
+        r"target", r"valore (target|obiettivo|atteso|programmato)", r"risultato atteso",
+        r"atteso", r"(obiettivo|target) atteso", when=True)),
+    ("score_reported", _labels(
+        r"risultato", r"punteggio", r"grado di raggiungimento", r"% (di )?raggiungimento",
+        r"percentuale di raggiungimento", r"score", when=True)),
+    ("kpi", _labels(
+        r"kpi", r"indicatori", r"indicatore( di (performance|risultato))?",
+        r"descrizione (indicatore|kpi)", r"indicator")),
+    ("objective", _labels(
+        r"obiettivi", r"obiettivo( (strategico|operativo|specifico|gestionale|di performance))?",
+        r"descrizione obiettivo")),
 ]
 
 YEAR_IN_HEADER = re.compile(r"\b((?:19|20)\d{2})\b")
@@ -89,8 +100,13 @@ def map_columns(grid: Grid) -> ColumnMap | None:
     return None
 
 
-def _map_with_header(grid: Grid, header_rows: int) -> ColumnMap | None:
-    if header_rows >= grid.n_rows:
+def map_header(grid: Grid) -> ColumnMap | None:
+    """Mapping of a grid that is only a header (its rows are on the next page)."""
+    return _map_with_header(grid, grid.n_rows, body_required=False)
+
+
+def _map_with_header(grid: Grid, header_rows: int, body_required: bool = True) -> ColumnMap | None:
+    if body_required and header_rows >= grid.n_rows:
         return None
     labels = column_labels(grid, header_rows)
     fields: dict[str, list[int]] = {}
@@ -112,3 +128,19 @@ def _map_with_header(grid: Grid, header_rows: int) -> ColumnMap | None:
     if "kpi" not in fields or value_fields < 2:
         return None
     return ColumnMap(fields=fields, extras=extras, header_rows=header_rows, year=year)
+
+
+def remap_columns(mapping: ColumnMap, edges: list[float], new_edges: list[float]) -> ColumnMap:
+    """The same fields for a headerless grid whose columns line up with ``edges``."""
+    owner = {c: name for name, cols in mapping.fields.items() for c in cols}
+    extra_owner = {c: label for label, cols in mapping.extras.items() for c in cols}
+    fields: dict[str, list[int]] = {}
+    extras: dict[str, list[int]] = {}
+    for c in range(len(new_edges) - 1):
+        mid = (new_edges[c] + new_edges[c + 1]) / 2
+        old = next((k for k in range(len(edges) - 1) if edges[k] <= mid < edges[k + 1]), None)
+        if old in owner:
+            fields.setdefault(owner[old], []).append(c)
+        elif old in extra_owner:
+            extras.setdefault(extra_owner[old], []).append(c)
+    return ColumnMap(fields=fields, extras=extras, header_rows=0)

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pdfplumber
+import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFPasswordIncorrect
+from pdfminer.pdftypes import resolve1
 
-from ..schemas import EXTRACTED_COLUMNS
-from .columns import map_columns
-from .errors import ReportError, check_pdf_header
+from ..schemas import EXTRACTED_COLUMNS, ExtractedKpiRows
+from .columns import ColumnMap, map_columns, remap_columns
+from .errors import ReportError, check_pdf_file
+from .finders import FoundTable, PageTables, Span, edges_align, rivers_of, text_size
 from .grid import Grid, grid_from_pdfplumber_table
 from .headings import (
     HeadingBlock,
@@ -24,7 +30,10 @@ from .headings import (
     running_lines,
 )
 from .identity import ReportIdentity, identify_report
-from .rows import TableRow, build_rows
+from .limits import DEFAULT_MAX_PAGES, DEFAULT_MAX_SECONDS, Budget
+from .ocr import PageReader, ScannedPage, row_confidence
+from .pdfium_pages import iter_pages
+from .rows import TableRow, build_rows, continue_rows
 from .text import fill_cell_texts, group_lines
 
 log = logging.getLogger(__name__)
@@ -37,8 +46,16 @@ CORE_COLUMNS = [
     "score_reported",
 ]
 assert ROW_COLUMNS[: len(CORE_COLUMNS)] == CORE_COLUMNS, "schema must start with the CSV contract"
+# Who reads page objects for pdfplumber (see pdfium_pages.py).
+ENGINES = ("pdfium", "pdfminer")
+DEFAULT_ENGINE = "pdfium"
+EXTRACTED_DTYPES = {
+    name: str(column.dtype) for name, column in ExtractedKpiRows.to_schema().columns.items()
+}
 # What makes two printed rows the same KPI row (a table printed twice).
 DUPLICATE_KEY = ["section", "area", "objective", "kpi", "target", "achieved", "score_reported"]
+# A page number line ("12", "Pagina 3", "pag. 3 di 9") between a table and its continuation.
+PAGE_NUMBER = re.compile(r"\W*(pag(ina|\.)?\s*)?\d+(\s*(di|/)\s*\d+)?\W*", re.IGNORECASE)
 
 
 @dataclass
@@ -51,6 +68,14 @@ class PageTable:
     first_on_page: bool
     page_height: float
     year: int | None
+    mapping: ColumnMap
+    size: float  # body text size, to tell its rows from headings
+    rivers: list[list[Span]]  # where its column boundaries may lie
+    headerless: bool = False  # rows on top of a page, kept only if they continue a table
+    lines_above: list[str] = field(default_factory=list)
+    lines_below: list[str] | None = None  # set on the last table of its page
+    blocks_below: list[HeadingBlock] = field(default_factory=list)
+    ocr: bool = False  # read from a scanned image
 
 
 @dataclass
@@ -63,38 +88,47 @@ class Extraction:
     kpi_tables: int
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    ocr_pages: int = 0
+    ocr_seconds: float = 0.0
 
 
-def extract_report(path: str | Path, password: str | None = None) -> Extraction:
+def extract_report(
+    path: str | Path,
+    password: str | None = None,
+    engine: str = DEFAULT_ENGINE,
+    max_pages: int = DEFAULT_MAX_PAGES,
+    max_seconds: float = DEFAULT_MAX_SECONDS,
+) -> Extraction:
     """Open a report PDF and return its KPI rows with provenance.
 
+    ``engine`` picks who reads each page's objects for pdfplumber: "pdfium" (fast, the
+    default) or "pdfminer" (pdfplumber's own). Both give the same rows. Pages without
+    a text layer are read by OCR. A report over ``max_pages`` or ``max_seconds`` fails.
     Raises ReportError with a specific ``kind`` for input that cannot be read.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     path = Path(path)
-    check_pdf_header(path)
+    check_pdf_file(path)
     started = time.perf_counter()
-    try:
-        pdf = pdfplumber.open(path, password=password or "")
-    except PDFPasswordIncorrect:
-        raise ReportError(
-            "encrypted",
-            f"{path.name}: password required (the PDF is encrypted"
-            + (" and the given password is wrong)" if password else "; pass --password)"),
-        ) from None
-    except Exception as exc:  # pdfminer raises many unrelated types for broken files
-        raise ReportError("corrupt", f"{path.name}: cannot open PDF ({_describe(exc)})") from None
-    with pdf:
-        try:
-            title = str(pdf.metadata.get("Title") or "")
-            tables, page_lines, first_text = _scan_pages(pdf)
-        except ReportError:
-            raise
-        except Exception as exc:
-            raise ReportError("corrupt", f"{path.name}: cannot parse PDF ({_describe(exc)})") from None
-        n_pages = len(pdf.pages)
+    reader = PageReader(Budget(path.name, max_pages, max_seconds))
+    with reader.budget.enforced():
+        pdf = _open(path, password)
+        with pdf, ExitStack() as stack:
+            try:
+                reader.budget.check_pages(_page_count(pdf))
+                title = str(pdf.metadata.get("Title") or "")
+                tables, page_lines, first_text = _scan_pages(
+                    _pages(pdf, path, password, engine, stack), reader)
+                n_pages = len(pdf.pages)
+            except ReportError:
+                raise
+            except Exception as exc:
+                raise ReportError(
+                    "corrupt", f"{path.name}: cannot parse PDF ({_describe(exc)})") from None
     identity = identify_report(path, title, first_text, [t.year for t in tables if t.year])
     rows = _assemble_rows(path.name, tables, running_lines(page_lines))
-    warnings = []
+    warnings = [f"{path.name}: {w}" for w in reader.warnings]
     if rows.empty:
         warnings.append(f"{path.name}: no KPI table found in {n_pages} pages")
     return Extraction(
@@ -106,7 +140,34 @@ def extract_report(path: str | Path, password: str | None = None) -> Extraction:
         kpi_tables=len(tables),
         seconds=time.perf_counter() - started,
         warnings=warnings,
+        ocr_pages=reader.ocr_pages,
+        ocr_seconds=reader.ocr_seconds,
     )
+
+
+def _open(path: Path, password: str | None):
+    try:
+        return pdfplumber.open(path, password=password or "")
+    except Exception as exc:
+        # pdfplumber wraps pdfminer's errors; the wrapped one says what went wrong.
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+        if not isinstance(cause, PDFPasswordIncorrect):
+            raise ReportError(
+                "corrupt", f"{path.name}: cannot open PDF ({_describe(cause)})") from None
+        if password:
+            message = "wrong password: the PDF is encrypted and this password does not open it"
+        else:
+            message = ("password required: the PDF is encrypted (pass --password, or list it in "
+                       "passwords.toml)")
+        raise ReportError("encrypted", f"{path.name}: {message}") from None
+
+
+def _page_count(pdf) -> int:
+    """Pages as the document declares them: cheap, before any page is parsed."""
+    try:
+        return int(resolve1(resolve1(pdf.doc.catalog["Pages"])["Count"]))
+    except Exception:  # a broken page tree: count what pdfplumber can find
+        return len(pdf.pages)
 
 
 def _describe(exc: Exception) -> str:
@@ -114,53 +175,160 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _scan_pages(pdf) -> tuple[list[PageTable], list[list[str]], str]:
+def _pages(pdf, path: Path, password: str | None, engine: str, stack: ExitStack) -> Iterator:
+    if engine == "pdfminer":
+        return iter(pdf.pages)
+    document = pdfium.PdfDocument(str(path), password=password or None)
+    stack.callback(document.close)
+    return iter_pages(pdf, document)
+
+
+def _scan_pages(pages: Iterator, reader: PageReader
+                ) -> tuple[list[PageTable], list[list[str]], str]:
     """Parse each page once: its KPI tables, heading blocks and line texts."""
     tables: list[PageTable] = []
     page_lines: list[list[str]] = []
     first_text = ""
-    for page in pdf.pages:
-        words = page.extract_words(extra_attrs=["size", "fontname"])
+    carry: PageTable | None = None  # the last table of the previous page
+    for page in pages:
+        words, scanned = reader.read(page)
         lines = group_lines(words)
         page_lines.append([ln.text for ln in lines])
         if page.page_number == 1:
             first_text = "\n".join(ln.text for ln in lines)
-        kpi_grids = []
-        for table in page.find_tables():
-            grid = grid_from_pdfplumber_table(table)
-            if grid is None:
-                continue
-            fill_cell_texts(grid, words)
-            mapping = map_columns(grid)
-            if mapping is not None:
-                kpi_grids.append((grid, mapping))
-        kpi_grids.sort(key=lambda gm: (gm[0].bbox[1], gm[0].bbox[0]))
         above = 0.0
-        for i, (grid, mapping) in enumerate(kpi_grids):
-            heading_lines = [
-                ln for ln in lines if ln.bottom <= grid.bbox[1] + 1 and ln.top >= above - 1
-            ]
-            tables.append(PageTable(
+        on_page: list[PageTable] = []
+        for i, found in enumerate(_find_tables(page, words, carry, scanned)):
+            grid = found.grid
+            before = [ln for ln in lines if ln.bottom <= grid.bbox[1] + 1 and ln.top >= above - 1]
+            on_page.append(PageTable(
                 page=page.page_number,
                 index=i + 1,
                 grid=grid,
-                rows=build_rows(grid, mapping),
-                blocks=blocks_from_lines(heading_lines),
+                rows=build_rows(grid, found.mapping),
+                blocks=blocks_from_lines(before),
                 first_on_page=i == 0,
                 page_height=float(page.height),
-                year=mapping.year,
+                year=found.mapping.year,
+                mapping=found.mapping,
+                size=found.size,
+                rivers=found.rivers,
+                headerless=found.mapping.header_rows == 0,
+                lines_above=[ln.text for ln in before],
+                ocr=scanned is not None,
             ))
             above = grid.bbox[3]
+        if on_page:
+            below = [ln for ln in lines if ln.top >= above - 1]
+            on_page[-1].lines_below = [ln.text for ln in below]
+            on_page[-1].blocks_below = blocks_from_lines(below)
+        tables += on_page
+        carry = on_page[-1] if on_page else None
         page.close()
-    return tables, page_lines, first_text
+    return _link_continuations(tables, running_lines(page_lines)), page_lines, first_text
+
+
+def _find_tables(page, words: list[dict], carry: PageTable | None,
+                 scanned: ScannedPage | None = None) -> list[FoundTable]:
+    """KPI tables on a page, top-down: ruled ones (pdfplumber), then ones found from
+    their header and horizontal rules, then rows continuing the previous page's table."""
+    found: list[FoundTable] = []
+    others: list[Grid] = []
+    page_grids = scanned.grids() if scanned else map(grid_from_pdfplumber_table,
+                                                     page.find_tables())
+    for grid in page_grids:
+        if grid is None:
+            continue
+        fill_cell_texts(grid, words)
+        mapping = map_columns(grid)
+        if mapping is None:
+            others.append(grid)
+        else:
+            found.append(FoundTable(grid, mapping, text_size(grid), rivers_of(grid)))
+    finder = PageTables(page, words)
+    for table in finder.kpi_tables([t.grid.bbox for t in found]):
+        ruled = [t for t in found if _overlap(t.grid.bbox, table.grid.bbox)]
+        # A header wider than a ruled table under it: the ruling may have missed columns.
+        if all(_columns(table.mapping) > _columns(t.mapping) for t in ruled):
+            found = [t for t in found if t not in ruled] + [table]
+    found.sort(key=lambda t: (t.grid.bbox[1], t.grid.bbox[0]))
+    if carry is not None:
+        bottom = found[0].grid.bbox[1] if found else float(page.height)
+        edges = carry.grid.col_edges
+        ruled = next(
+            (g for g in sorted(others, key=lambda g: g.bbox[1])
+             if g.bbox[3] <= bottom + 1 and edges_align(g.col_edges, edges)),
+            None,
+        )
+        rows = (ruled, rivers_of(ruled)) if ruled else finder.continuation(
+            edges[0], edges[-1], carry.rivers, carry.size, bottom)
+        if rows is not None:
+            grid, rivers = rows
+            mapping = remap_columns(carry.mapping, edges, grid.col_edges)
+            found.insert(0, FoundTable(grid, mapping, carry.size, rivers))
+    return found
+
+
+def _columns(mapping: ColumnMap) -> int:
+    return len(mapping.fields) + len(mapping.extras)
+
+
+def _overlap(a: tuple, b: tuple) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _link_continuations(tables: list[PageTable], running: set[str]) -> list[PageTable]:
+    """Join tables split over a page break; drop headerless rows that continue nothing.
+
+    A table continues the previous one when nothing but running headers/footers lies
+    between them (end of one page, top of the next) and their columns line up. An
+    objective cell left empty at its top then carries the previous page's objective.
+    A header with no rows under it is kept only if the next page continues it (it
+    still carries the headings printed above it).
+    """
+    linked: list[PageTable] = []
+    continued: set[int] = set()
+    last_row: TableRow | None = None  # last row of the table being continued
+    for table in tables:
+        prev = linked[-1] if linked else None
+        if prev is not None and _continues(prev, table, running):
+            continued.add(id(prev))
+            if last_row is not None:
+                table.rows = continue_rows(table.rows, table.grid, table.mapping, last_row)
+        elif table.headerless:
+            continue
+        else:
+            last_row = None
+        last_row = table.rows[-1] if table.rows else last_row
+        linked.append(table)
+    return [t for t in linked if t.rows or id(t) in continued]
+
+
+def _continues(prev: PageTable, table: PageTable, running: set[str]) -> bool:
+    if not (table.first_on_page and prev.page == table.page - 1 and prev.lines_below is not None):
+        return False
+    between = prev.lines_below + table.lines_above
+    if not all(is_running(t, running) or PAGE_NUMBER.fullmatch(t) for t in between):
+        return False
+    same_fields = set(prev.mapping.fields) == set(table.mapping.fields)
+    return same_fields and edges_align(
+        [table.grid.bbox[0], table.grid.bbox[2]], [prev.grid.bbox[0], prev.grid.bbox[2]]
+    )
 
 
 def _assemble_rows(report: str, tables: list[PageTable], running: set[str]) -> pd.DataFrame:
     state = HeadingState()
     records = []
+    orphans: list[HeadingBlock] = []  # headings left at the foot of the previous page
     for table in tables:
         blocks = [b for b in table.blocks if not is_running(b.text, running)]
+        if not blocks and table.first_on_page:
+            blocks = orphans
         state.update(blocks, table.first_on_page, table.page_height)
+        orphans = [
+            b for b in table.blocks_below
+            if not is_running(b.text, running) and state.is_heading_style(b)
+        ]
         for row in table.rows:
             records.append({
                 "report": report,
@@ -178,12 +346,13 @@ def _assemble_rows(report: str, tables: list[PageTable], running: set[str]) -> p
                 "x1": round(row.bbox[2], 2),
                 "bottom": round(row.bbox[3], 2),
                 "extra": json.dumps(row.extras, ensure_ascii=False) if row.extras else "",
-                "ocr": False,
-                "ocr_confidence": None,
+                "ocr": table.ocr,
+                "ocr_confidence": row_confidence(table.grid, row.grid_row) if table.ocr else None,
             })
     frame = pd.DataFrame.from_records(records, columns=[c for c in ROW_COLUMNS])
     if frame.empty:
-        return frame.astype({"page": "int64", "table_index": "int64", "row_index": "int64"})
+        # No rows is a valid result: the empty frame still has the schema's dtypes.
+        return frame.astype(EXTRACTED_DTYPES)
     frame["row_index"] = frame.groupby("page").cumcount() + 1
     _mark_duplicates(frame)
     frame["ocr_confidence"] = frame["ocr_confidence"].astype("float64")

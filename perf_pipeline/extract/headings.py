@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .text import Line
 
 # A heading is short and does not read like a sentence of prose.
-MAX_HEADING_LINES = 3
+MAX_HEADING_LINES = 5
 MAX_HEADING_WORDS = 40
 PROSE_ENDINGS = (".", ";", ":", ",")
 # Fraction of the page height where a page title sits.
@@ -21,6 +21,10 @@ class HeadingBlock:
     text: str
     size: float
     top: float
+    font: str = ""
+
+    def has_style(self, style: tuple[float, str] | None) -> bool:
+        return style is not None and abs(self.size - style[0]) < 0.5 and self.font == style[1]
 
 
 def blocks_from_lines(lines: list[Line]) -> list[HeadingBlock]:
@@ -43,7 +47,7 @@ def blocks_from_lines(lines: list[Line]) -> list[HeadingBlock]:
         if text.endswith(PROSE_ENDINGS):
             continue
         blocks.append(HeadingBlock(text=text, size=max(ln.size for ln in group),
-                                   top=group[0].top))
+                                   top=group[0].top, font=group[0].font))
     return blocks
 
 
@@ -68,27 +72,44 @@ def is_running(text: str, running: set[str]) -> bool:
 
 @dataclass
 class HeadingState:
-    """Section/area in force, carried from table to table through the document."""
+    """Section/area in force, carried from table to table through the document.
+
+    A section heading followed by an area heading teaches their styles (size, font);
+    a lone heading later is an area or a section by the style it matches.
+    """
 
     section: str = ""
     area: str = ""
-    section_size: float = 0.0
+    section_style: tuple[float, str] | None = None
+    area_style: tuple[float, str] | None = None
 
     def update(self, blocks: list[HeadingBlock], first_on_page: bool, page_height: float) -> None:
         if len(blocks) >= 2:
-            self.section, self.section_size = blocks[0].text, blocks[0].size
-            self.area = blocks[-1].text
+            self.section, self.area = blocks[0].text, blocks[-1].text
+            self.section_style = (blocks[0].size, blocks[0].font)
+            self.area_style = (blocks[-1].size, blocks[-1].font)
         elif len(blocks) == 1:
             block = blocks[0]
-            # A lone heading opening the page is its title, unless it is a smaller
-            # sub-heading printed lower down (portrait documents with plain-text titles).
-            subheading = (
-                self.section_size
-                and block.size < self.section_size - 1.0
-                and block.top > TITLE_BAND * page_height
-            )
-            if first_on_page and not subheading:
-                self.section, self.section_size, self.area = block.text, block.size, ""
+            if self._is_area(block, first_on_page, page_height):
+                self.area, self.area_style = block.text, (block.size, block.font)
             else:
-                self.area = block.text
+                self.section, self.area = block.text, ""
+                self.section_style = (block.size, block.font)
         # No heading at all: a continuation, keep what is in force.
+
+    def is_heading_style(self, block: HeadingBlock) -> bool:
+        return block.has_style(self.section_style) or block.has_style(self.area_style)
+
+    def _is_area(self, block: HeadingBlock, first_on_page: bool, page_height: float) -> bool:
+        if block.has_style(self.area_style) and not block.has_style(self.section_style):
+            return True
+        if block.has_style(self.section_style):
+            return False
+        # A lone heading opening the page is its title, unless it is a smaller
+        # sub-heading printed lower down (portrait documents with plain-text titles).
+        subheading = (
+            self.section_style is not None
+            and block.size < self.section_style[0] - 1.0
+            and block.top > TITLE_BAND * page_height
+        )
+        return not first_on_page or subheading

@@ -6,6 +6,7 @@ A page's words are extracted once and reused for every cell and heading.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from .grid import BBox, Grid
@@ -78,8 +79,12 @@ def words_in(words: list[dict], bbox: BBox) -> list[dict]:
 
 def fill_cell_texts(grid: Grid, words: list[dict]) -> None:
     """Give every grid cell its text, joining soft-wrapped lines with a space."""
+    by_y = sorted(words, key=lambda w: (w["top"] + w["bottom"]) / 2)
+    centers = [(w["top"] + w["bottom"]) / 2 for w in by_y]
     for cell in grid.cells:
-        cell.words = words_in(words, cell.bbox)
+        # Only the words whose centre lies in the cell's rows, found by bisection.
+        lo, hi = bisect_left(centers, cell.bbox[1]), bisect_right(centers, cell.bbox[3])
+        cell.words = words_in(by_y[lo:hi], cell.bbox)
     padding = _cell_padding(grid)
     for cell in grid.cells:
         lines = group_lines(cell.words)

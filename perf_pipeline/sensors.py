@@ -1,0 +1,120 @@
+"""Sensors: raw/ → one ingest run per new or changed PDF; ingest success → summaries.
+
+Both are on by default in the project's instance (`dagster dev` runs the daemon that
+ticks them). The raw/ sensor never opens the DuckDB file (a run may hold it): what was
+already ingested comes from its cursor and from the instance's materialisations.
+"""
+
+from __future__ import annotations
+
+import json
+
+from dagster import (
+    AssetObservation,
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    RunsFilter,
+    RunStatusSensorContext,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    run_status_sensor,
+    sensor,
+)
+
+from .assets import report_pdf
+from .ingest import (
+    TRIGGER_TAG,
+    ReportFile,
+    already_handled,
+    compare,
+    run_tags,
+    scan_reports,
+)
+from .jobs import ingest_report_job, refresh_summaries_job
+from .partitions import report_partitions
+from .resources import RawReportsResource
+
+
+def load_cursor(cursor: str | None) -> dict[str, ReportFile]:
+    """The files seen at the last tick: name -> [sha256, size, mtime_ns]."""
+    return {name: ReportFile(name, *values) for name, values in json.loads(cursor or "{}").items()}
+
+
+def dump_cursor(files: dict[str, ReportFile]) -> str:
+    return json.dumps({f.name: [f.sha256, f.size, f.mtime_ns] for f in files.values()},
+                      sort_keys=True)
+
+
+@sensor(
+    job=ingest_report_job,
+    minimum_interval_seconds=30,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Watches raw/: a new PDF gets its partition and an ingest run, a changed one "
+    "(new sha256) is ingested again, a deleted one is reported (rows stay until "
+    "`perf-pipeline forget`).",
+)
+def raw_reports_sensor(
+    context: SensorEvaluationContext, raw_reports: RawReportsResource
+) -> SensorResult:
+    seen = load_cursor(context.cursor)
+    files = scan_reports(raw_reports, seen)
+    changes = compare({n: f.sha256 for n, f in files.items()},
+                      {n: f.sha256 for n, f in seen.items()})
+    partitions = set(context.instance.get_dynamic_partitions(report_partitions.name))
+
+    runs, events = [], []
+    for name in changes.to_ingest:
+        file = files[name]
+        if already_handled(context.instance, file):
+            context.log.info(f"{name}: sha256 {file.sha256[:12]} already ingested or queued")
+            continue
+        runs.append(RunRequest(partition_key=name, tags=run_tags(file, "sensor")))
+        if name in changes.changed:
+            events.append(AssetObservation(
+                asset_key=report_pdf.key, partition=name,
+                metadata={"event": "changed", "sha256": file.sha256, "size_bytes": file.size},
+            ))
+    for name in changes.deleted:
+        context.log.warning(
+            f"{name} is no longer in raw/: its rows stay in the warehouse until "
+            f"`perf-pipeline forget {name}`"
+        )
+        if name in partitions:
+            events.append(AssetObservation(
+                asset_key=report_pdf.key, partition=name,
+                metadata={"event": "deleted from raw/",
+                          "remove_rows_with": f"perf-pipeline forget {name}"},
+            ))
+    new_partitions = sorted(n for n in files if n not in partitions)
+    return SensorResult(
+        run_requests=runs,
+        dynamic_partitions_requests=(
+            [report_partitions.build_add_request(new_partitions)] if new_partitions else []
+        ),
+        asset_events=events,
+        cursor=dump_cursor(files),
+    )
+
+
+@run_status_sensor(
+    run_status=DagsterRunStatus.SUCCESS,
+    monitored_jobs=[ingest_report_job],
+    request_job=refresh_summaries_job,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="After a report was ingested from the UI or the raw/ sensor, refresh the "
+    "summaries, trends and Parquet exports (once, however many reports are waiting).",
+)
+def summaries_after_ingest(context: RunStatusSensorContext):
+    if context.dagster_run.tags.get(TRIGGER_TAG) == "cli":
+        return SkipReason("perf-pipeline ingest refreshes the summaries itself")
+    waiting = context.instance.get_run_records(
+        RunsFilter(job_name=refresh_summaries_job.name,
+                   statuses=[DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED]),
+        limit=1,
+    )
+    if waiting:
+        return SkipReason("a refresh_summaries run is already waiting")
+    return RunRequest(run_key=f"summaries-after-{context.dagster_run.run_id}",
+                      tags={TRIGGER_TAG: "sensor"})

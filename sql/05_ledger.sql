@@ -1,0 +1,37 @@
+-- The ingestion ledger: one row per file and attempt, written by the Dagster runs
+-- themselves (so `perf-pipeline ingest` and runs launched from the UI, the sensor or the
+-- schedule all record alike). The attempt of a run is keyed by its run id.
+--
+-- status: running      the run is between extraction and scoring (or died there)
+--         ingested     extracted, loaded and scored
+--         failed       the file could not be read, or a step raised (see error)
+--         quarantined  a blocking pandera check rejected the rows (see error)
+--         removed      `perf-pipeline forget` deleted the report's rows
+CREATE TABLE IF NOT EXISTS ingestion_ledger (
+    attempt_id   VARCHAR PRIMARY KEY,   -- the Dagster run id, or 'forget-<uuid>'
+    report       VARCHAR NOT NULL,      -- file name in raw/
+    sha256       VARCHAR,
+    size_bytes   BIGINT,
+    pages        INTEGER,
+    entity       VARCHAR,
+    year         INTEGER,
+    trigger      VARCHAR NOT NULL,      -- cli / sensor / schedule / ui
+    started_at   TIMESTAMP NOT NULL,    -- UTC
+    finished_at  TIMESTAMP,             -- UTC, NULL while running
+    status       VARCHAR NOT NULL,
+    kpi_rows     INTEGER,
+    error        VARCHAR
+);
+
+-- The latest attempt of every file.
+CREATE OR REPLACE VIEW ledger_latest AS
+SELECT * FROM ingestion_ledger
+QUALIFY row_number() OVER (PARTITION BY report ORDER BY started_at DESC, attempt_id DESC) = 1;
+
+-- Files whose rows in the warehouse come from their latest attempt, ingested from this
+-- content: `perf-pipeline ingest` skips a file whose sha256 is listed here.
+CREATE OR REPLACE VIEW ingested_files AS
+SELECT l.report, l.sha256, l.entity, l.year, l.finished_at
+FROM ledger_latest l
+JOIN reports r ON r.report = l.report AND r.sha256 = l.sha256
+WHERE l.status = 'ingested';

@@ -1,0 +1,214 @@
+"""The raw/ sensor, the summaries sensor and the monthly schedule, evaluated on a real
+instance against real files in a temporary raw/, with real (small) ingest runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+from dagster import (
+    AssetKey,
+    DagsterInstance,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    SensorResult,
+    SkipReason,
+    build_run_status_sensor_context,
+    build_schedule_context,
+    build_sensor_context,
+    instance_for_test,
+)
+from pdfgen import KpiTable, build_report_pdf
+
+from perf_pipeline.definitions import build_definitions
+from perf_pipeline.ingest import SHA256_TAG, TRIGGER_TAG
+from perf_pipeline.partitions import report_partitions
+from perf_pipeline.schedules import monthly_refresh
+from perf_pipeline.sensors import raw_reports_sensor, summaries_after_ingest
+from perf_pipeline.warehouse import file_sha256
+
+HEADER = ["Obiettivo", "KPI", "Target", "Target Raggiunto", "Risultato 2021"]
+
+
+def small_report(path, achieved="12", entity="Comune di Esempio", year=2021):
+    """A one-table report; ``achieved`` changes its content (and so its sha256)."""
+    return build_report_pdf(
+        path,
+        [KpiTable("Sezione", "Area", [["Ob", "Pratiche evase", "10", achieved, "100%"],
+                                      ["Ob", "Sportelli aperti", "5", "5", "100%"]],
+                  header=HEADER[:-1] + [f"Risultato {year}"])],
+        title=f"La Valutazione della Performance {year} del {entity}",
+    )
+
+
+@pytest.fixture
+def instance():
+    with DagsterInstance.ephemeral() as instance:
+        yield instance
+
+
+@pytest.fixture
+def raw(tmp_path):
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    return folder
+
+
+def evaluate(instance, defs, cursor=None) -> SensorResult:
+    """One tick of the raw/ sensor; partition requests are applied as the daemon does."""
+    context = build_sensor_context(
+        instance=instance, cursor=cursor, definitions=defs, resources=defs.resources
+    )
+    result = raw_reports_sensor(context)
+    for request in result.dynamic_partitions_requests or []:
+        instance.add_dynamic_partitions(request.partitions_def_name, request.partition_keys)
+    return result
+
+
+def test_sensors_are_on_by_default_and_the_schedule_is_monthly_in_rome():
+    assert raw_reports_sensor.default_status == DefaultSensorStatus.RUNNING
+    assert summaries_after_ingest.default_status == DefaultSensorStatus.RUNNING
+    assert monthly_refresh.cron_schedule == "0 6 1 * *"
+    assert monthly_refresh.execution_timezone == "Europe/Rome"
+    assert monthly_refresh.default_status == DefaultScheduleStatus.RUNNING
+
+
+def test_new_file_then_nothing_then_changed_then_deleted(instance, raw, tmp_path):
+    defs = build_definitions(database=str(tmp_path / "w.duckdb"), raw_dir=str(raw))
+    pdf = small_report(raw / "esempio_2021.pdf")
+
+    first = evaluate(instance, defs)
+    [added] = first.dynamic_partitions_requests
+    assert added.partition_keys == ["esempio_2021.pdf"]
+    [run] = first.run_requests
+    assert run.partition_key == "esempio_2021.pdf"
+    assert run.tags[SHA256_TAG] == file_sha256(pdf)
+    assert run.tags[TRIGGER_TAG] == "sensor"
+    assert instance.get_dynamic_partitions(report_partitions.name) == ["esempio_2021.pdf"]
+
+    second = evaluate(instance, defs, first.cursor)
+    assert second.run_requests == [] and second.dynamic_partitions_requests == []
+
+    small_report(pdf, achieved="9")  # same name, new content
+    third = evaluate(instance, defs, second.cursor)
+    [rerun] = third.run_requests
+    assert rerun.partition_key == "esempio_2021.pdf"
+    assert rerun.tags[SHA256_TAG] == file_sha256(pdf) != run.tags[SHA256_TAG]
+    assert third.dynamic_partitions_requests == []
+    [changed] = third.asset_events
+    assert changed.metadata["event"].value == "changed"
+
+    pdf.unlink()
+    fourth = evaluate(instance, defs, third.cursor)
+    assert fourth.run_requests == []
+    [deleted] = fourth.asset_events
+    assert (deleted.asset_key, deleted.partition) == (AssetKey("report_pdf"), "esempio_2021.pdf")
+    assert deleted.metadata["event"].value == "deleted from raw/"
+    assert "perf-pipeline forget esempio_2021.pdf" in deleted.metadata["remove_rows_with"].value
+    # Reported once; the partition (and the rows) stay until an explicit forget.
+    assert evaluate(instance, defs, fourth.cursor).asset_events == []
+    assert instance.get_dynamic_partitions(report_partitions.name) == ["esempio_2021.pdf"]
+
+
+def test_content_ingested_elsewhere_is_not_run_again(instance, raw, tmp_path):
+    """A file ingested by a run the sensor did not launch (the command line, the UI) is
+    recognised from the run's kpi_scores materialisation, even with an empty cursor."""
+    db = tmp_path / "w.duckdb"
+    defs = build_definitions(database=str(db), raw_dir=str(raw))
+    pdf = small_report(raw / "esempio_2021.pdf")
+    instance.add_dynamic_partitions(report_partitions.name, [pdf.name])
+    run = defs.resolve_job_def("ingest_report").execute_in_process(
+        partition_key=pdf.name, instance=instance, raise_on_error=False
+    )
+    assert run.success
+
+    result = evaluate(instance, defs)
+    assert result.run_requests == [] and result.dynamic_partitions_requests == []
+
+    # A run started from the UI (no trigger tag) is in the ledger as 'ui'.
+    with duckdb.connect(str(db), read_only=True) as con:
+        ledger = con.execute(
+            "SELECT attempt_id, status, trigger, sha256, kpi_rows FROM ingestion_ledger"
+        ).fetchall()
+    assert ledger == [(run.run_id, "ingested", "ui", file_sha256(pdf), 2)]
+
+    # The summaries follow a successful ingest, except after the command line's runs
+    # (it refreshes them itself).
+    context = build_run_status_sensor_context(
+        sensor_name=summaries_after_ingest.name,
+        dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(run.run_id),
+        dagster_event=run.get_run_success_event(),
+    )
+    request = summaries_after_ingest(context)
+    assert isinstance(request, RunRequest)
+    assert request.run_key == f"summaries-after-{run.run_id}"
+
+    cli_run = defs.resolve_job_def("ingest_report").execute_in_process(
+        partition_key=pdf.name, instance=instance, tags={TRIGGER_TAG: "cli"}
+    )
+    context = build_run_status_sensor_context(
+        sensor_name=summaries_after_ingest.name,
+        dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(cli_run.run_id),
+        dagster_event=cli_run.get_run_success_event(),
+    )
+    assert isinstance(summaries_after_ingest(context), SkipReason)
+
+
+def test_monthly_schedule_ingests_what_is_new_then_refreshes(raw, tmp_path):
+    db = tmp_path / "w.duckdb"
+    defs = build_definitions(database=str(db), raw_dir=str(raw))
+    small_report(raw / "esempio_2020.pdf", year=2020)
+    small_report(raw / "esempio_2021.pdf", achieved="4")
+    when = datetime(2026, 12, 1, 6, 0, tzinfo=ZoneInfo("Europe/Rome"))
+    # A schedule context needs an instance on disk (an ephemeral one has no reference).
+    with instance_for_test() as instance:
+        run_schedule_twice(instance, defs, db, when)
+
+
+def run_schedule_twice(instance, defs, db, when):
+
+    def tick() -> list[RunRequest]:
+        context = build_schedule_context(
+            instance=instance, scheduled_execution_time=when, resources=defs.resources,
+            repository_def=defs.get_repository_def(),
+        )
+        return list(monthly_refresh.evaluate_tick(context).run_requests)
+
+    requests = tick()
+    assert [r.partition_key for r in requests] == ["esempio_2020.pdf", "esempio_2021.pdf", None]
+    assert set(instance.get_dynamic_partitions(report_partitions.name)) == {
+        "esempio_2020.pdf", "esempio_2021.pdf"
+    }
+    refresh = requests[-1]
+    assert {k.to_user_string() for k in refresh.asset_selection} == {
+        "kpi_summaries", "kpi_trends", "area_trends", "warehouse_exports"
+    }
+
+    # Launch them as the daemon would: the schedule's job, each run's asset subset.
+    job = defs.resolve_job_def(monthly_refresh.job_name)
+    for request in requests:
+        result = job.execute_in_process(
+            instance=instance, partition_key=request.partition_key,
+            asset_selection=request.asset_selection, tags=request.tags,
+        )
+        assert result.success
+    checks = {e.check_name for e in result.get_asset_check_evaluations()}
+    assert checks == {"summaries_add_up", "trends_match_schema"}
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        ledger = con.execute(
+            "SELECT report, status, trigger FROM ingestion_ledger ORDER BY report"
+        ).fetchall()
+        trend = con.execute(
+            "SELECT kpi, change, score_change FROM kpi_trends WHERE year = 2021 ORDER BY kpi"
+        ).fetchall()
+    assert ledger == [("esempio_2020.pdf", "ingested", "schedule"),
+                      ("esempio_2021.pdf", "ingested", "schedule")]
+    assert trend == [("Pratiche evase", "worsened", -60.0), ("Sportelli aperti", "unchanged", 0)]
+    # Next month nothing is new: only the refresh.
+    assert [r.partition_key for r in tick()] == [None]
