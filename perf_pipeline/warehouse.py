@@ -37,6 +37,29 @@ EXPORT_TABLES = [*SUMMARY_TABLES, "kpi_trends", "trend_by_area", "ingestion_ledg
 LOCK_TIMEOUT_SECONDS = 60.0
 
 
+def schema_fingerprint() -> str:
+    """sha256 of the schema SQL and the seed files: what a warehouse was built from."""
+    digest = hashlib.sha256()
+    seeds = sorted((sql_dir() / "seeds").glob("*.csv"))
+    for path in [*(sql_dir() / name for name in SCHEMA_FILES), *seeds]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Apply the schema unless this warehouse was built from exactly this SQL already
+    (applying it costs tens of milliseconds, and every step opens the file)."""
+    fingerprint = schema_fingerprint()
+    with suppress(duckdb.CatalogException):
+        rows = con.execute("SELECT fingerprint FROM warehouse_schema").fetchall()
+        if rows == [(fingerprint,)]:
+            return
+    with transaction(con):
+        apply_schema(con)
+        con.execute("CREATE OR REPLACE TABLE warehouse_schema AS SELECT $f AS fingerprint",
+                    {"f": fingerprint})
+
+
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create tables, macros and views (idempotent) and reload the seed tables."""
     for name in SCHEMA_FILES:
@@ -63,7 +86,7 @@ def connect(database: str | Path, read_only: bool = False) -> Iterator[duckdb.Du
     con = _open(database, read_only)
     try:
         if not read_only:
-            apply_schema(con)
+            ensure_schema(con)
         yield con
     finally:
         con.close()

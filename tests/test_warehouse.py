@@ -83,3 +83,19 @@ def test_read_only_connection_does_not_write(tmp_path):
         assert con.execute("SELECT count(*) FROM kpis").fetchall()[0][0] == 2
         with pytest.raises(duckdb.Error):
             con.execute("DELETE FROM kpi_rows")
+
+
+def test_schema_is_reapplied_only_when_the_sql_changes(tmp_path):
+    db = tmp_path / "w.duckdb"
+    with warehouse.connect(db) as con:
+        assert con.execute("SELECT fingerprint FROM warehouse_schema").fetchall() == [
+            (warehouse.schema_fingerprint(),)
+        ]
+        con.execute("DROP VIEW score_discrepancies")
+    with warehouse.connect(db) as con:  # same SQL: nothing is re-run
+        views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+        assert ("score_discrepancies",) not in views
+        con.execute("UPDATE warehouse_schema SET fingerprint = 'built from older SQL'")
+    with warehouse.connect(db) as con:  # other SQL: applied again
+        views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+        assert ("score_discrepancies",) in views
