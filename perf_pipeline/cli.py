@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,12 @@ from rich.console import Console
 from rich.table import Table
 
 from . import settings
+
+
+class Engine(StrEnum):
+    pdfium = "pdfium"
+    pdfminer = "pdfminer"
+
 
 app = typer.Typer(
     add_completion=False,
@@ -169,6 +176,10 @@ def extract(
     pdf: Annotated[Path, typer.Argument(help="A report PDF")],
     output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write")],
     password: Annotated[str | None, typer.Option(help="Password of an encrypted PDF")] = None,
+    engine: Annotated[
+        Engine, typer.Option(help="Who reads the page objects for pdfplumber: pdfium (fast) "
+                                  "or pdfminer (pdfplumber's own, the reference)")
+    ] = "pdfium",
 ) -> None:
     """Write the KPI rows of one PDF to CSV, without touching the warehouse."""
     from .extract import ReportError, extract_report
@@ -177,7 +188,10 @@ def extract(
     try:
         # Limits from the environment, a password from passwords.toml beside the PDF.
         options = RawReportsResource(directory=str(pdf.parent)).extract_options(pdf.name)
-        extraction = extract_report(pdf, **{**options, "password": password or options["password"]})
+        extraction = extract_report(
+            pdf, **{**options, "password": password or options["password"]},
+            engine=Engine(engine).value,
+        )
     except ReportError as exc:
         _fail(str(exc))
     output.parent.mkdir(parents=True, exist_ok=True)
