@@ -7,7 +7,7 @@ RUN := $(UV) run --frozen
 export UV_PYTHON_DOWNLOADS := never
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 
-.PHONY: setup run test ui bench lock clean
+.PHONY: setup run test ui bench bench-scale lock clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -35,6 +35,10 @@ ui: setup
 bench: setup
 	$(RUN) python bench/bench_extraction.py
 	$(RUN) python bench/bench_ocr.py
+
+## Scale: main command over a synthetic corpus, incremental add, peak memory (500 pages).
+bench-scale: setup
+	$(RUN) python bench/bench_scale.py --reports 10
 
 lock: $(UV)
 	$(UV) lock

@@ -1,0 +1,115 @@
+"""Scale: the main command over a corpus, one report added to it, and peak memory.
+
+Usage (from the repo root):
+    uv run python bench/bench_scale.py [--reports 10] [--big-pages 500] [--seed 7]
+
+Writes a synthetic corpus (bench/make_corpus.py) to a temporary folder, then reports:
+  * bare pdfplumber `extract_tables()` seconds over the corpus, and the wall time of
+    `perf-pipeline ingest` on it (fresh DuckDB and Dagster instance);
+  * incremental: with the corpus loaded, the time to ingest one more report, against
+    ingesting that report alone into an empty warehouse;
+  * peak RSS of `perf-pipeline ingest` on one report of --big-pages pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pdfplumber
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+sys.path.insert(0, str(REPO / "tests"))
+
+from make_corpus import synthetic_tables  # noqa: E402
+from pdfgen import build_report_pdf  # noqa: E402
+
+
+def write_corpus(folder: Path, reports: int, seed: int) -> list[Path]:
+    subprocess.run([sys.executable, str(REPO / "bench" / "make_corpus.py"), str(folder),
+                    "--reports", str(reports), "--seed", str(seed)], check=True,
+                   capture_output=True)
+    return sorted(folder.glob("*.pdf"))
+
+
+def bare_pdfplumber(files: list[Path]) -> float:
+    started = time.perf_counter()
+    for path in files:
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                page.extract_tables()
+                page.close()
+    return time.perf_counter() - started
+
+
+def ingest(raw: Path, home: Path, db: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS (MB) of `perf-pipeline ingest` in a child process."""
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "dagster_home" / "dagster.yaml", home)
+    env = dict(os.environ, DAGSTER_HOME=str(home), PERF_PIPELINE_DB=str(db),
+               PERF_PIPELINE_RAW_DIR=str(raw))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "perf_pipeline.cli", "ingest"], cwd=REPO,
+                          env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit(f"ingest failed:\n{proc.stdout}\n{proc.stderr}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak, before) // 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=10)
+    parser.add_argument("--big-pages", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        files = write_corpus(tmp_path / "corpus", args.reports + 1, args.seed)
+        extra, corpus = files[-1], files[:-1]
+        raw = tmp_path / "raw"
+        raw.mkdir()
+        for path in corpus:
+            shutil.copy(path, raw)
+        figures: dict[str, float | int] = {"reports": len(corpus)}
+        figures["pdfplumber_extract_tables_s"] = bare_pdfplumber(corpus)
+        figures["main_command_s"], _ = ingest(raw, tmp_path / "home", tmp_path / "w.duckdb")
+        figures["main_command_over_pdfplumber"] = (
+            figures["main_command_s"] / figures["pdfplumber_extract_tables_s"])
+
+        shutil.copy(extra, raw)
+        figures["add_one_to_loaded_s"], _ = ingest(raw, tmp_path / "home", tmp_path / "w.duckdb")
+        alone = tmp_path / "alone"
+        alone.mkdir()
+        shutil.copy(extra, alone)
+        figures["one_alone_s"], _ = ingest(alone, tmp_path / "home1", tmp_path / "w1.duckdb")
+        figures["incremental_ratio"] = figures["add_one_to_loaded_s"] / figures["one_alone_s"]
+
+        big = tmp_path / "big"
+        big.mkdir()
+        build_report_pdf(big / "big.pdf",
+                         synthetic_tables(random.Random(args.seed), 2020, args.big_pages - 1),
+                         title="La Valutazione della Performance 2020 del Comune di Grande")
+        figures["big_report_pages"] = args.big_pages
+        figures["big_report_ingest_s"], figures["big_report_peak_rss_mb"] = ingest(
+            big, tmp_path / "home2", tmp_path / "w2.duckdb")
+
+    width = max(len(k) for k in figures)
+    for key, value in figures.items():
+        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+        print(f"{key:<{width}}  {shown}")
+
+
+if __name__ == "__main__":
+    main()
