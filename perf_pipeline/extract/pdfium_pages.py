@@ -145,9 +145,7 @@ class PdfiumPage(Page):
         return self.height - (y - self._y_shift) + self.mediabox[1]
 
     def _place(self, obj: dict, x0: float, y0: float, x1: float, y1: float) -> dict:
-        x0, x1 = round(x0, COORD_DECIMALS), round(x1, COORD_DECIMALS)
-        y0 = round(y0 - self._y_shift, COORD_DECIMALS)
-        y1 = round(y1 - self._y_shift, COORD_DECIMALS)
+        y0, y1 = y0 - self._y_shift, y1 - self._y_shift
         top = self.height - y1 + self.mediabox[1]
         obj.update(
             x0=x0,
