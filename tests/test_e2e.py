@@ -15,106 +15,39 @@ pytestmark = pytest.mark.slow
 
 # (page, KPI start) -> (target kind, target number, achieved kind, achieved number,
 #                       method, recomputed score, status); numbers checked by hand.
+# fmt: off
 HAND_PICKED = {
     (3, "Piano Quartieri"): ("percent", 70, "percent", 93.6, "ratio_higher_is_better", 100, "met"),
-    (4, "Livello di qualità dei report sulle"): (
-        "threshold",
-        70,
-        "percent",
-        78,
-        "threshold",
-        100,
-        "met",
-    ),
+    (4, "Livello di qualità dei report sulle"):
+        ("threshold", 70, "percent", 78, "threshold", 100, "met"),
     (5, "Definizione Layout"): ("date", None, "yes_no", None, "deadline", 100, "met"),
-    (13, "Sviluppo degli itinerari"): (
-        "number",
-        35,
-        "number",
-        37.25,
-        "ratio_higher_is_better",
-        100,
-        "met",
-    ),
+    (13, "Sviluppo degli itinerari"):
+        ("number", 35, "number", 37.25, "ratio_higher_is_better", 100, "met"),
     (15, "Capacità di utilizzo"): ("threshold", 10, "percent", -3.7, "threshold", 100, "met"),
-    (15, "Tempestività dei pagamenti"): (
-        "percent",
-        -5,
-        "percent",
-        -14.1,
-        "ratio_lower_is_better",
-        100,
-        "met",
-    ),
-    (15, "Capacità di accertamento"): ("threshold", 90, "percent", 102.7, "threshold", 100, "met"),
-    (17, "Tempi di risposta: Chiamate"): (
-        "duration",
-        5,
-        "duration",
-        2.4,
-        "ratio_lower_is_better",
-        100,
-        "met",
-    ),
-    (17, "Tempi di risposta: Scrivi"): (
-        "duration",
-        15,
-        "duration",
-        13.1,
-        "ratio_lower_is_better",
-        100,
-        "met",
-    ),
-    (19, "Tempo medio di lavorazione istanze"): (
-        "duration",
-        6,
-        "duration",
-        6,
-        "ratio_lower_is_better",
-        100,
-        "met",
-    ),
+    (15, "Tempestività dei pagamenti"):
+        ("percent", -5, "percent", -14.1, "ratio_lower_is_better", 100, "met"),
+    (15, "Capacità di accertamento"):
+        ("threshold", 90, "percent", 102.7, "threshold", 100, "met"),
+    (17, "Tempi di risposta: Chiamate"):
+        ("duration", 5, "duration", 2.4, "ratio_lower_is_better", 100, "met"),
+    (17, "Tempi di risposta: Scrivi"):
+        ("duration", 15, "duration", 13.1, "ratio_lower_is_better", 100, "met"),
+    (19, "Tempo medio di lavorazione istanze"):
+        ("duration", 6, "duration", 6, "ratio_lower_is_better", 100, "met"),
     (20, "Buoni spesa"): ("number", 19000, "number", 19365, "ratio_higher_is_better", 100, "met"),
     (20, "N° utenti ricollocati"): ("threshold", 350, "number", 450, "threshold", 100, "met"),
     (23, "Servizi da garantire"): ("text", None, "yes_no", None, "qualitative_yes_no", 100, "met"),
-    (25, "N. di docenti coinvolti"): (
-        "text",
-        None,
-        "percent",
-        100,
-        "qualitative_completion",
-        100,
-        "met",
-    ),
+    (25, "N. di docenti coinvolti"):
+        ("text", None, "percent", 100, "qualitative_completion", 100, "met"),
     (26, "Analisi e definizione"): ("date", None, "date", None, "deadline", 100, "met"),
-    (27, "Consegna degli alloggi"): (
-        "number",
-        800,
-        "number",
-        639,
-        "ratio_higher_is_better",
-        79.875,
-        "partial",
-    ),
-    (28, "Estensione del Lavoro Agile"): (
-        "text",
-        None,
-        "percent",
-        100,
-        "qualitative_completion",
-        100,
-        "met",
-    ),
-    (31, "Avvio delle attività sperimentali"): (
-        "threshold",
-        5,
-        "number",
-        14,
-        "threshold",
-        100,
-        "met",
-    ),
+    (27, "Consegna degli alloggi"):
+        ("number", 800, "number", 639, "ratio_higher_is_better", 79.875, "partial"),
+    (28, "Estensione del Lavoro Agile"):
+        ("text", None, "percent", 100, "qualitative_completion", 100, "met"),
+    (31, "Avvio delle attività sperimentali"):
+        ("threshold", 5, "number", 14, "threshold", 100, "met"),
 }
+# fmt: on
 
 
 def run_main_command(tmp_path, db):
