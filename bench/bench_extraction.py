@@ -14,32 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import pdfplumber
+from common import REPO, ingest, plain_pdfplumber
 
 from perf_pipeline.extract import extract_report
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def plain_pdfplumber(files: list[Path]) -> tuple[float, int]:
-    started = time.perf_counter()
-    pages = 0
-    for path in files:
-        with pdfplumber.open(path) as pdf:
-            for page in pdf.pages:
-                page.extract_tables()
-                pages += 1
-                page.close()
-    return time.perf_counter() - started, pages
 
 
 def project_extractor(files: list[Path]) -> tuple[float, int]:
@@ -53,23 +36,11 @@ def project_extractor(files: list[Path]) -> tuple[float, int]:
 def main_command(files: list[Path]) -> float:
     """Wall time of `perf-pipeline ingest` on a fresh warehouse and instance."""
     with tempfile.TemporaryDirectory() as tmp:
-        tmp_path = Path(tmp)
-        raw = tmp_path / "raw"
+        raw = Path(tmp) / "raw"
         raw.mkdir()
         for path in files:
             shutil.copy(path, raw / path.name)
-        home = tmp_path / "dagster_home"
-        home.mkdir()
-        shutil.copy(REPO / "dagster_home" / "dagster.yaml", home)
-        env = dict(os.environ, DAGSTER_HOME=str(home), PERF_PIPELINE_DB=str(tmp_path / "w.duckdb"),
-                   PERF_PIPELINE_RAW_DIR=str(raw))
-        started = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "perf_pipeline.cli", "ingest"], cwd=REPO,
-                              env=env, capture_output=True, text=True)
-        elapsed = time.perf_counter() - started
-        if proc.returncode != 0:
-            sys.exit(f"main command failed:\n{proc.stdout}\n{proc.stderr}")
-        return elapsed
+        return ingest(raw, Path(tmp) / "dagster_home", Path(tmp) / "w.duckdb")[0]
 
 
 def main() -> None:

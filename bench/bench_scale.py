@@ -14,22 +14,16 @@ Writes a synthetic corpus (bench/make_corpus.py) to a temporary folder, then rep
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import pdfplumber
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "bench"))
-sys.path.insert(0, str(REPO / "tests"))
-
+from common import REPO, ingest, plain_pdfplumber  # noqa: E402
 from make_corpus import synthetic_tables  # noqa: E402
 from pdfgen import build_report_pdf  # noqa: E402
 
@@ -39,33 +33,6 @@ def write_corpus(folder: Path, reports: int, seed: int) -> list[Path]:
                     "--reports", str(reports), "--seed", str(seed)], check=True,
                    capture_output=True)
     return sorted(folder.glob("*.pdf"))
-
-
-def bare_pdfplumber(files: list[Path]) -> float:
-    started = time.perf_counter()
-    for path in files:
-        with pdfplumber.open(path) as pdf:
-            for page in pdf.pages:
-                page.extract_tables()
-                page.close()
-    return time.perf_counter() - started
-
-
-def ingest(raw: Path, home: Path, db: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS (MB) of `perf-pipeline ingest` in a child process."""
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "dagster_home" / "dagster.yaml", home)
-    env = dict(os.environ, DAGSTER_HOME=str(home), PERF_PIPELINE_DB=str(db),
-               PERF_PIPELINE_RAW_DIR=str(raw))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "perf_pipeline.cli", "ingest"], cwd=REPO,
-                          env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if proc.returncode != 0:
-        sys.exit(f"ingest failed:\n{proc.stdout}\n{proc.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before) // 1024
 
 
 def main() -> None:
@@ -83,7 +50,7 @@ def main() -> None:
         for path in corpus:
             shutil.copy(path, raw)
         figures: dict[str, float | int] = {"reports": len(corpus)}
-        figures["pdfplumber_extract_tables_s"] = bare_pdfplumber(corpus)
+        figures["pdfplumber_extract_tables_s"], _ = plain_pdfplumber(corpus)
         figures["main_command_s"], _ = ingest(raw, tmp_path / "home", tmp_path / "w.duckdb")
         figures["main_command_over_pdfplumber"] = (
             figures["main_command_s"] / figures["pdfplumber_extract_tables_s"])

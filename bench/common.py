@@ -1,0 +1,43 @@
+"""What the benchmarks share: the pdfplumber baseline and a timed `perf-pipeline ingest`."""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pdfplumber
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def plain_pdfplumber(files: list[Path]) -> tuple[float, int]:
+    """Seconds and pages of plain pdfplumber `extract_tables()` on every page."""
+    started = time.perf_counter()
+    pages = 0
+    for path in files:
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                page.extract_tables()
+                pages += 1
+                page.close()
+    return time.perf_counter() - started, pages
+
+
+def ingest(raw: Path, home: Path, db: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS (MB, of any child so far) of `perf-pipeline ingest`."""
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "dagster_home" / "dagster.yaml", home)
+    env = dict(os.environ, DAGSTER_HOME=str(home), PERF_PIPELINE_DB=str(db),
+               PERF_PIPELINE_RAW_DIR=str(raw))
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "perf_pipeline.cli", "ingest"], cwd=REPO,
+                          env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit(f"ingest failed:\n{proc.stdout}\n{proc.stderr}")
+    return elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
