@@ -7,6 +7,7 @@ so two runs never write it at once, whoever launched them. The partitioned steps
 keep the ingestion ledger (sql/05_ledger.sql) of their run.
 """
 
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,21 +16,22 @@ import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetSpec,
+    BackfillPolicy,
     BetaWarning,
     Failure,
     MaterializeResult,
     MetadataValue,
-    Output,
     asset,
 )
 from dagster_pandera import pandera_schema_to_dagster_type
 
 from . import charts, warehouse
-from .extract import Extraction, ReportError, extract_report
+from .extract import Extraction, ReportError
 from .ingest import TRIGGER_TAG
 from .partitions import report_partitions
 from .resources import RawReportsResource, WarehouseResource
 from .schemas import ExtractedKpiRows, KpiSummary, KpiTrends, ScoredKpis
+from .staging import ExtractionJob, extract_all
 
 WAREHOUSE_POOL = "duckdb_warehouse"
 PREVIEW_ROWS = 10
@@ -62,28 +64,58 @@ def run_trigger(tags) -> str:
     return tags.get(TRIGGER_TAG, "ui")
 
 
-def record_attempt(context, warehouse_db: WarehouseResource, status: str, **fields) -> None:
-    """Write this run's attempt at the partition's file to the ingestion ledger."""
-    with warehouse_db.connect() as con:
-        warehouse.record_attempt(con, context.run.run_id, context.partition_key, status,
-                                 trigger=run_trigger(context.run.tags), **fields)
+def record_attempts(context, warehouse_db: WarehouseResource,
+                    attempts: dict[str, tuple[str, dict]], con=None) -> None:
+    """Write report -> (status, fields) of this run to the ingestion ledger, in one go
+    (on ``con`` when the step has the warehouse open already)."""
+    if con is None:
+        with warehouse_db.connect() as con:
+            record_attempts(context, warehouse_db, attempts, con)
+        return
+    with warehouse.transaction(con):
+        for report, (status, fields) in attempts.items():
+            warehouse.record_attempt(con, context.run.run_id, report, status,
+                                     trigger=run_trigger(context.run.tags), **fields)
+
+
+def stop_batch(context, warehouse_db: WarehouseResource, errors: dict[str, tuple[str, str]],
+               metadata: dict | None = None) -> Failure:
+    """Record report -> (status, error) of the reports that stopped this run, mark the
+    other reports of the run skipped, and return the step's Failure."""
+    others = [r for r in context.partition_keys if r not in errors]
+    culprits = ", ".join(sorted(errors))
+    record_attempts(context, warehouse_db, {
+        **{r: (status, {"error": error}) for r, (status, error) in errors.items()},
+        **{r: ("skipped", {"error": f"not loaded: {culprits} of the same run failed"})
+           for r in others},
+    })
+    described = "\n".join(error for _, error in errors.values())
+    if others:
+        described += f"\n({len(others)} other report(s) of this run not loaded: ingest again)"
+    return Failure(description=described, metadata=metadata or {})
 
 
 def error_message(exc: Exception) -> str:
-    if isinstance(exc, Failure):
-        return exc.description or "step failed"
     return f"{type(exc).__name__}: {exc}"
 
 
 @contextmanager
-def attempt_fails_on_error(context, warehouse_db: WarehouseResource) -> Iterator[None]:
-    """Any exception of the step marks the attempt failed (with its message), then raises."""
+def attempts_fail_on_error(context, warehouse_db: WarehouseResource) -> Iterator[None]:
+    """An unexpected exception of the step marks every report of the run failed."""
     try:
         yield
+    except Failure:
+        raise
     except Exception as exc:
-        record_attempt(context, warehouse_db, "failed", error=error_message(exc))
+        record_attempts(context, warehouse_db, {
+            r: ("failed", {"error": error_message(exc)}) for r in context.partition_keys})
         raise
 
+
+# A backfill of many reports is one run: extracted side by side, loaded by one writer.
+# (backfill_policy is a beta parameter of @asset.)
+warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=BetaWarning)
+ONE_RUN_PER_BACKFILL = BackfillPolicy.single_run()
 
 report_pdf = AssetSpec(
     key="report_pdf",
@@ -94,9 +126,27 @@ report_pdf = AssetSpec(
 )
 
 
+def extraction_metadata(extraction: Extraction, sha256: str, reused: bool) -> dict:
+    rows = extraction.rows
+    return {
+        "dagster/row_count": len(rows),
+        "entity": extraction.identity.entity,
+        "year": extraction.identity.year or 0,
+        "pages": extraction.pages,
+        "kpi_tables": extraction.kpi_tables,
+        "duplicate_rows": int(rows["is_duplicate"].sum()) if len(rows) else 0,
+        "extraction_seconds": round(extraction.seconds, 3),
+        "reused_staged_extraction": reused,
+        "sha256": sha256,
+        "warnings": "\n".join(extraction.warnings) or "none",
+        "preview": preview(rows, PREVIEW_COLUMNS),
+    }
+
+
 @asset(
     deps=[report_pdf],
     partitions_def=report_partitions,
+    backfill_policy=ONE_RUN_PER_BACKFILL,
     group_name="extract",
     kinds={"python", "pdf"},
     metadata=column_schema(ExtractedKpiRows),
@@ -105,108 +155,145 @@ report_pdf = AssetSpec(
 def extracted_kpi_rows(
     context: AssetExecutionContext, raw_reports: RawReportsResource,
     warehouse_db: WarehouseResource,
-) -> Output[Extraction]:
-    """Every KPI row of every KPI table in the report, as printed, with provenance."""
-    path = raw_reports.path(context.partition_key)
-    with attempt_fails_on_error(context, warehouse_db):
+) -> None:
+    """Every KPI row of every KPI table in each report of the run, as printed, with
+    provenance; staged per report (staging.py). Reports are extracted side by side in
+    worker processes; a report staged from the same content is not parsed again."""
+    reports = list(context.partition_keys)
+    stage = warehouse_db.stage()
+    started = time.perf_counter()
+    jobs, reused, errors, kinds, attempts = [], [], {}, {}, {}
+    for report in reports:
+        path = raw_reports.path(report)
         present = path.is_file()  # a missing file is the extractor's error to report
-        record_attempt(context, warehouse_db, "running",
-                       sha256=warehouse.file_sha256(path) if present else None,
-                       size_bytes=path.stat().st_size if present else None)
+        sha256 = warehouse.file_sha256(path) if present else ""
+        attempts[report] = ("running", {"sha256": sha256 or None,
+                                        "size_bytes": path.stat().st_size if present else None})
         try:
-            extraction = extract_report(path, **raw_reports.extract_options(path.name))
+            options = raw_reports.extract_options(report)
         except ReportError as exc:
-            raise Failure(description=str(exc), metadata={"error_kind": exc.kind}) from None
-        rows = extraction.rows
+            errors[report], kinds[report] = ("failed", str(exc)), exc.kind
+            continue
+        if present and stage.reusable(report, sha256):
+            reused.append(report)
+        else:
+            jobs.append(ExtractionJob(report, path, sha256, options))
+    record_attempts(context, warehouse_db, attempts)
+
+    for outcome in extract_all(jobs, stage, raw_reports.extract_workers()):
+        if not outcome.ok:
+            errors[outcome.report], kinds[outcome.report] = ("failed", outcome.error), \
+                outcome.error_kind
+            context.log.error(outcome.error)
+    if errors:
+        raise stop_batch(context, warehouse_db, errors, metadata={
+            "error_kind_by_report": MetadataValue.json(kinds)})
+
+    found = {}
+    for report in reports:
+        extraction = stage.read(report)
+        for warning in extraction.warnings:
+            context.log.warning(warning)
         identity = extraction.identity
-        record_attempt(context, warehouse_db, "running", pages=extraction.pages,
-                       entity=identity.entity, year=identity.year, kpi_rows=len(rows))
-    for warning in extraction.warnings:
-        context.log.warning(warning)
-    return Output(
-        extraction,
-        metadata={
-            "dagster/row_count": len(rows),
-            "entity": identity.entity,
-            "year": identity.year or 0,
-            "pages": extraction.pages,
-            "kpi_tables": extraction.kpi_tables,
-            "duplicate_rows": int(rows["is_duplicate"].sum()) if len(rows) else 0,
-            "extraction_seconds": round(extraction.seconds, 3),
-            "warnings": "\n".join(extraction.warnings) or "none",
-            "preview": preview(rows, PREVIEW_COLUMNS),
-        },
-    )
+        found[report] = ("running", {"pages": extraction.pages, "entity": identity.entity,
+                                     "year": identity.year, "kpi_rows": len(extraction.rows)})
+        context.add_asset_metadata(
+            extraction_metadata(extraction, attempts[report][1]["sha256"], report in reused),
+            partition_key=report)
+    record_attempts(context, warehouse_db, found)
+    context.add_asset_metadata({"reports_in_run": len(reports), "extracted": len(jobs),
+                                "reused": len(reused),
+                                "workers": min(raw_reports.extract_workers(), len(jobs) or 1),
+                                "run_extraction_seconds": round(time.perf_counter() - started, 3)})
+
+
+def load_all(context, con, stage, reports: list[str]) -> None:
+    """Load each staged report (a transaction each), with its partition's metadata."""
+    for report in reports:
+        extraction = stage.read(report)
+        loaded = warehouse.load_report(con, extraction, extraction.rows)
+        info = warehouse.report_info(con, report)
+        context.add_asset_metadata({
+            "dagster/row_count": loaded,
+            "entity": info["entity"],
+            "year": int(info["year"]) if pd.notna(info["year"]) else 0,
+            "sha256": info["sha256"],
+            "preview": preview(extraction.rows, PREVIEW_COLUMNS),
+        }, partition_key=report)
+    total = con.execute("SELECT count(*) FROM kpi_rows").fetchall()[0][0]
+    context.add_asset_metadata({"warehouse_rows_all_reports": total})
+
 
 
 @asset(
+    deps=[extracted_kpi_rows],
     partitions_def=report_partitions,
+    backfill_policy=ONE_RUN_PER_BACKFILL,
     group_name="warehouse",
     kinds={"duckdb"},
     metadata=column_schema(ExtractedKpiRows),
     pool=WAREHOUSE_POOL,
 )
-def warehouse_kpi_rows(
-    context: AssetExecutionContext, warehouse_db: WarehouseResource, extracted_kpi_rows: Extraction
-) -> MaterializeResult:
-    """The validated rows, loaded into `kpi_rows` (the report replaced in one transaction).
-    A second file with the same entity and year fails here, naming both files."""
-    with attempt_fails_on_error(context, warehouse_db), warehouse_db.connect() as con:
-        try:
-            loaded = warehouse.load_report(con, extracted_kpi_rows, extracted_kpi_rows.rows)
-        except warehouse.DuplicateReportError as exc:
-            raise Failure(description=str(exc)) from None
-        total = con.execute("SELECT count(*) FROM kpi_rows").fetchall()[0][0]
-        info = warehouse.report_info(con, context.partition_key)
-    return MaterializeResult(
-        metadata={
-            "dagster/row_count": loaded,
-            "warehouse_rows_all_reports": total,
-            "entity": info["entity"],
-            "year": int(info["year"]) if pd.notna(info["year"]) else 0,
-            "sha256": info["sha256"],
-            "database": warehouse_db.database,
-            "preview": preview(extracted_kpi_rows.rows, PREVIEW_COLUMNS),
-        }
-    )
+def warehouse_kpi_rows(context: AssetExecutionContext, warehouse_db: WarehouseResource) -> None:
+    """The validated rows, loaded into `kpi_rows` (each report replaced in one
+    transaction). A second file with the same entity and year fails here, naming both
+    files, before any report of the run is loaded."""
+    reports = list(context.partition_keys)
+    stage = warehouse_db.stage()
+    with attempts_fail_on_error(context, warehouse_db):
+        identities = {}
+        for report in reports:
+            identity = stage.read(report).identity
+            identities[report] = (identity.entity, identity.year)
+        with warehouse_db.connect() as con:
+            conflicts = warehouse.entity_year_conflicts(con, identities)
+        if conflicts:
+            raise stop_batch(context, warehouse_db,
+                             {r: ("failed", e) for r, e in conflicts.items()})
+        with warehouse_db.connect() as con:
+            load_all(context, con, stage, reports)
+    context.add_asset_metadata({"database": warehouse_db.database})
 
 
 @asset(
     deps=[warehouse_kpi_rows],
     partitions_def=report_partitions,
+    backfill_policy=ONE_RUN_PER_BACKFILL,
     group_name="warehouse",
     kinds={"duckdb", "sql"},
     metadata=column_schema(ScoredKpis),
     pool=WAREHOUSE_POOL,
 )
-def kpi_scores(
-    context: AssetExecutionContext, warehouse_db: WarehouseResource
-) -> MaterializeResult:
+def kpi_scores(context: AssetExecutionContext, warehouse_db: WarehouseResource) -> None:
     """Parsed target / achieved / reported values and the recomputed score and status.
     Its metadata carries the file's sha256: what the sensor compares a file with."""
-    with attempt_fails_on_error(context, warehouse_db), warehouse_db.connect() as con:
-        kpis = warehouse.score_report(con, context.partition_key)
-        info = warehouse.report_info(con, context.partition_key)
-        # The identity again, for an attempt that re-executed only the later steps.
-        warehouse.record_attempt(
-            con, context.run.run_id, context.partition_key, "ingested",
-            trigger=run_trigger(context.run.tags), kpi_rows=len(kpis), sha256=info["sha256"],
-            entity=info["entity"], year=int(info["year"]) if pd.notna(info["year"]) else None,
-            pages=int(info["pages"]),
-        )
+    attempts = {}
+    with attempts_fail_on_error(context, warehouse_db), warehouse_db.connect() as con:
+        for report in context.partition_keys:
+            kpis = warehouse.score_report(con, report)
+            info = warehouse.report_info(con, report)
+            # The identity again, for an attempt that re-executed only the later steps.
+            attempts[report] = ("ingested", {
+                "kpi_rows": len(kpis), "sha256": info["sha256"], "entity": info["entity"],
+                "year": int(info["year"]) if pd.notna(info["year"]) else None,
+                "pages": int(info["pages"])})
+            context.add_asset_metadata(score_metadata(kpis, info["sha256"]),
+                                       partition_key=report)
+        record_attempts(context, warehouse_db, attempts, con)
+
+
+def score_metadata(kpis: pd.DataFrame, sha256: str) -> dict:
     counted = kpis[~kpis["is_duplicate"]]
     by_status = counted["status"].value_counts()
-    return MaterializeResult(
-        metadata={
-            "dagster/row_count": len(kpis),
-            "distinct_kpis": len(counted),
-            **{f"status_{s.replace(' ', '_')}": int(by_status.get(s, 0))
-               for s in ["met", "partial", "not met", "unscorable"]},
-            "discrepancies": int(counted["is_discrepancy"].sum()),
-            "sha256": info["sha256"],
-            "preview": preview(kpis, SCORE_PREVIEW_COLUMNS),
-        }
-    )
+    return {
+        "dagster/row_count": len(kpis),
+        "distinct_kpis": len(counted),
+        **{f"status_{s.replace(' ', '_')}": int(by_status.get(s, 0))
+           for s in ["met", "partial", "not met", "unscorable"]},
+        "discrepancies": int(counted["is_discrepancy"].sum()),
+        "sha256": sha256,
+        "preview": preview(kpis, SCORE_PREVIEW_COLUMNS),
+    }
 
 
 INGEST_ASSETS = [extracted_kpi_rows, warehouse_kpi_rows, kpi_scores]

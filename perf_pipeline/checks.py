@@ -11,6 +11,7 @@ import warnings
 import pandas as pd
 import pandera.errors
 from dagster import (
+    AssetCheckEvaluation,
     AssetCheckExecutionContext,
     AssetCheckResult,
     MetadataValue,
@@ -25,9 +26,9 @@ from .assets import (
     kpi_scores,
     kpi_summaries,
     kpi_trends,
-    record_attempt,
+    record_attempts,
+    stop_batch,
 )
-from .extract import Extraction
 from .partitions import report_partitions
 from .resources import WarehouseResource
 from .schemas import ExtractedKpiRows, KpiSummary, KpiTrends, ScoredKpis
@@ -40,38 +41,81 @@ warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec
                         category=PreviewWarning)
 
 
-def validate(model, frame: pd.DataFrame, **extra_metadata) -> AssetCheckResult:
-    """Run a pandera model lazily and turn the outcome into a check result."""
+def schema_failures(model, frame: pd.DataFrame) -> pd.DataFrame | None:
+    """pandera's failure cases of a frame (lazy validation), None when it is valid."""
     try:
         model.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        shown = cases[["column", "check", "index", "failure_case"]].head(MAX_FAILURE_CASES)
-        return AssetCheckResult(
-            passed=False,
-            metadata={
-                "rows_checked": len(frame),
-                "failure_count": len(cases),
-                "failed_checks": ", ".join(sorted(cases["check"].astype(str).unique())),
-                "failure_cases": MetadataValue.md(shown.astype(str).to_markdown(index=False)),
-                **extra_metadata,
-            },
-        )
-    return AssetCheckResult(passed=True, metadata={"rows_checked": len(frame), **extra_metadata})
+        return exc.failure_cases
+    return None
 
 
-def quarantine_on_failure(
-    context: AssetCheckExecutionContext, warehouse_db: WarehouseResource,
-    result: AssetCheckResult,
+def check_result(frame: pd.DataFrame, cases: pd.DataFrame | None,
+                 **extra_metadata) -> AssetCheckResult:
+    if cases is None:
+        return AssetCheckResult(passed=True,
+                                metadata={"rows_checked": len(frame), **extra_metadata})
+    shown = cases[["column", "check", "index", "failure_case"]].head(MAX_FAILURE_CASES)
+    return AssetCheckResult(
+        passed=False,
+        metadata={
+            "rows_checked": len(frame),
+            "failure_count": len(cases),
+            "failed_checks": ", ".join(sorted(cases["check"].astype(str).unique())),
+            "failure_cases": MetadataValue.md(shown.astype(str).to_markdown(index=False)),
+            **extra_metadata,
+        },
+    )
+
+
+def validate(model, frame: pd.DataFrame, **extra_metadata) -> AssetCheckResult:
+    """Run a pandera model lazily and turn the outcome into a check result."""
+    return check_result(frame, schema_failures(model, frame), **extra_metadata)
+
+
+def validate_reports(
+    context: AssetCheckExecutionContext, warehouse_db: WarehouseResource, model,
+    frame: pd.DataFrame, nothing_loaded_yet: bool,
 ) -> AssetCheckResult:
-    """A report whose rows fail a blocking check is quarantined in the ledger."""
-    if not result.passed:
+    """Validate the rows of every report of the run at once; each report with a failure
+    case is quarantined in the ledger. Before the load (``nothing_loaded_yet``) the run's
+    other reports are marked skipped, since the blocking check stops the whole run.
+
+    A run of several reports also records one evaluation per report (its partition), so
+    the UI shows each report's result; the returned one is the whole run's."""
+    reports = list(context.partition_keys)
+    cases = schema_failures(model, frame)
+    if cases is None:
+        case_reports = pd.Series(dtype=object)
+        culprits: set[str] = set()
+    else:
+        rows = pd.to_numeric(cases["index"], errors="coerce")
+        tied = rows.notna() & rows.isin(frame.index)
+        # A failure not tied to a row (a missing column, ...) is every report's.
+        case_reports = frame["report"].reindex(rows.where(tied)).set_axis(cases.index)
+        culprits = set(case_reports.dropna()) if tied.all() else set(reports)
+    if len(reports) > 1:
+        spec = context.check_specs[0]
+        for report in reports:
+            mine = frame["report"] == report
+            own_cases = (None if report not in culprits
+                         else cases[case_reports.isna() | (case_reports == report)])
+            result = check_result(frame[mine], own_cases)
+            context.op_execution_context.log_event(AssetCheckEvaluation(
+                asset_key=spec.asset_key, check_name=spec.name, passed=result.passed,
+                metadata=result.metadata, partition=report, blocking=True))
+    result = check_result(frame, cases, reports_checked=len(reports),
+                          quarantined_reports=", ".join(sorted(culprits)) or "none")
+    if culprits:
         meta = result.metadata
-        record_attempt(
-            context, warehouse_db, "quarantined",
-            error=f"{context.check_specs[0].name} failed: {meta['failure_count'].value} "
-                  f"failure case(s) ({meta['failed_checks'].value})",
-        )
+        error = (f"{context.check_specs[0].name} failed: {meta['failure_count'].value} "
+                 f"failure case(s) ({meta['failed_checks'].value})")
+        errors = {r: ("quarantined", error) for r in culprits}
+        if nothing_loaded_yet:
+            stop_batch(context, warehouse_db, errors)
+        else:
+            record_attempts(context, warehouse_db,
+                            {r: (status, {"error": e}) for r, (status, e) in errors.items()})
     return result
 
 
@@ -85,11 +129,12 @@ def quarantine_on_failure(
 )
 def extracted_rows_match_schema(
     context: AssetCheckExecutionContext, warehouse_db: WarehouseResource,
-    extracted_kpi_rows: Extraction,
 ) -> AssetCheckResult:
-    return quarantine_on_failure(
-        context, warehouse_db, validate(ExtractedKpiRows, extracted_kpi_rows.rows)
-    )
+    stage = warehouse_db.stage()
+    frame = pd.concat([stage.read(r).rows for r in context.partition_keys],
+                      ignore_index=True)
+    return validate_reports(context, warehouse_db, ExtractedKpiRows, frame,
+                            nothing_loaded_yet=True)
 
 
 @asset_check(
@@ -103,8 +148,8 @@ def scores_match_schema(
     context: AssetCheckExecutionContext, warehouse_db: WarehouseResource
 ) -> AssetCheckResult:
     with warehouse_db.connect() as con:
-        kpis = warehouse.report_kpis(con, context.partition_key)
-    return quarantine_on_failure(context, warehouse_db, validate(ScoredKpis, kpis))
+        kpis = warehouse.report_kpis(con, list(context.partition_keys))
+    return validate_reports(context, warehouse_db, ScoredKpis, kpis, nothing_loaded_yet=False)
 
 
 @asset_check(

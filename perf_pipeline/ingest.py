@@ -22,10 +22,14 @@ from dagster import (
     Definitions,
     RunsFilter,
 )
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
+from . import warehouse
 from .partitions import report_partitions
 from .resources import RawReportsResource
-from .warehouse import file_sha256
 
 # Dagster's console logger prints every event at DEBUG; the run history keeps them all.
 # Its ERROR events carry stack traces; the CLI prints each report's outcome instead.
@@ -64,7 +68,7 @@ def scan_reports(
         if before and (before.size, before.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
             files[name] = before
         else:
-            files[name] = ReportFile(name, file_sha256(raw.path(name)), stat.st_size,
+            files[name] = ReportFile(name, warehouse.file_sha256(raw.path(name)), stat.st_size,
                                      stat.st_mtime_ns)
     return files
 
@@ -179,31 +183,78 @@ def register_reports(instance: DagsterInstance, names: list[str]) -> None:
         instance.add_dynamic_partitions(report_partitions.name, new)
 
 
+def contiguous_batches(partition_order: list[str], wanted: set[str]) -> list[list[str]]:
+    """The wanted reports as runs of neighbouring partitions (a run covers a key range)."""
+    batches: list[list[str]] = []
+    previous_wanted = False
+    for key in partition_order:
+        if key in wanted:
+            if not previous_wanted:
+                batches.append([])
+            batches[-1].append(key)
+        previous_wanted = key in wanted
+    return batches
+
+
+def batch_run_options(batch: list[str]) -> dict:
+    """execute_in_process arguments that make one run over these neighbouring partitions."""
+    if len(batch) == 1:
+        return {"partition_key": batch[0]}
+    return {"tags": {ASSET_PARTITION_RANGE_START_TAG: batch[0],
+                     ASSET_PARTITION_RANGE_END_TAG: batch[-1]}}
+
+
 def ingest_all(
     defs: Definitions,
     instance: DagsterInstance,
     reports: list[ReportFile],
     on_report: Callable[[ReportOutcome], None] | None = None,
 ) -> IngestResult:
-    """Run the ingest job of each report (a registered partition), then refresh summaries."""
+    """Ingest the reports (registered partitions) in as few runs as possible, then refresh
+    the summaries.
+
+    Neighbouring partitions go in one run (extracted side by side, loaded by one writer).
+    A report that fails or is quarantined stops its run; the run's other reports are
+    marked skipped in the ledger and go again at once, without the failed ones (their
+    extraction is staged, so nothing is parsed twice).
+    """
     ingest_job = defs.resolve_job_def("ingest_report")
+    warehouse_db = defs.resources["warehouse_db"]
+    order = instance.get_dynamic_partitions(report_partitions.name)
+    pending = {r.name for r in reports}
     outcomes = []
-    for report in reports:
-        result = ingest_job.execute_in_process(
-            partition_key=report.name, instance=instance, raise_on_error=False,
-            run_config=QUIET_RUN_CONFIG, tags=run_tags(report, "cli"),
-        )
-        errors, failed_checks = _run_errors(result)
-        outcome = ReportOutcome(
-            report=report.name,
-            success=result.success and not failed_checks,
-            run_id=result.run_id,
-            errors=errors,
-            failed_checks=failed_checks,
-        )
-        outcomes.append(outcome)
-        if on_report:
-            on_report(outcome)
+    while pending:
+        retry = set()
+        for batch in contiguous_batches(order, pending):
+            options = batch_run_options(batch)
+            result = ingest_job.execute_in_process(
+                instance=instance, raise_on_error=False, run_config=QUIET_RUN_CONFIG,
+                **{**options, "tags": {**options.get("tags", {}), TRIGGER_TAG: "cli"}},
+            )
+            with warehouse_db.connect() as con:
+                attempts = warehouse.run_attempts(con, result.run_id)
+            run_errors, failed_checks = _run_errors(result)
+            settled = any(status != "skipped" for status, _ in attempts.values())
+            for report in batch:
+                status, error = attempts.get(report, (None, None))
+                if status == "skipped" and settled:
+                    retry.add(report)
+                    continue
+                outcome = ReportOutcome(
+                    report=report,
+                    success=status == "ingested",
+                    run_id=result.run_id,
+                    errors=[error] if error and status != "quarantined" else (
+                        [] if status in ("ingested", "quarantined") else run_errors),
+                    failed_checks=[error.split(" failed:", 1)[0]]
+                    if status == "quarantined" and error else [],
+                )
+                if not outcome.success and not outcome.errors and not outcome.failed_checks:
+                    outcome.errors = run_errors + failed_checks or ["run failed"]
+                outcomes.append(outcome)
+                if on_report:
+                    on_report(outcome)
+        pending = retry
 
     refreshed, errors = refresh_summaries(defs, instance)
     return IngestResult(outcomes=outcomes, summaries_refreshed=refreshed, summaries_errors=errors)

@@ -8,6 +8,7 @@ import duckdb
 from dagster import ConfigurableResource
 
 from . import settings, warehouse
+from .staging import ExtractionStage
 
 PDF_SUFFIX = ".pdf"
 
@@ -19,6 +20,7 @@ class RawReportsResource(ConfigurableResource):
     max_pages: int | None = None  # per report; default PERF_PIPELINE_MAX_PAGES or 2000
     max_seconds: float | None = None  # per report; default PERF_PIPELINE_MAX_SECONDS or 600
     passwords_file: str | None = None  # default PERF_PIPELINE_PASSWORDS, <directory>/passwords.toml
+    workers: int | None = None  # extraction processes; default PERF_PIPELINE_WORKERS or cores
 
     def path(self, report: str) -> Path:
         return Path(self.directory) / report
@@ -41,6 +43,9 @@ class RawReportsResource(ConfigurableResource):
         return {"password": passwords.get(report),
                 **{k: v for k, v in limits.items() if v is not None}}
 
+    def extract_workers(self) -> int:
+        return self.workers or settings.workers()
+
     def list_reports(self) -> list[str]:
         folder = Path(self.directory)
         if not folder.is_dir():
@@ -51,9 +56,15 @@ class RawReportsResource(ConfigurableResource):
 
 
 class WarehouseResource(ConfigurableResource):
-    """The DuckDB file. Connections are opened per step and closed right after."""
+    """The DuckDB file, and the staged extractions waiting to be loaded into it.
+    Connections are opened per step and closed right after."""
 
     database: str
+    staging_directory: str | None = None  # default <database folder>/staging
+
+    def stage(self) -> ExtractionStage:
+        return ExtractionStage(self.staging_directory
+                               or Path(self.database).parent / "staging")
 
     def connect(self, read_only: bool = False) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         return warehouse.connect(self.database, read_only=read_only)

@@ -16,6 +16,8 @@ MAX_PAGES_ENV = "PERF_PIPELINE_MAX_PAGES"
 MAX_SECONDS_ENV = "PERF_PIPELINE_MAX_SECONDS"
 PASSWORDS_ENV = "PERF_PIPELINE_PASSWORDS"
 PASSWORDS_FILE = "passwords.toml"
+# Processes that extract reports side by side (one DuckDB writer loads them all).
+WORKERS_ENV = "PERF_PIPELINE_WORKERS"
 
 
 def database_path() -> str:
@@ -41,6 +43,11 @@ def max_pages() -> int | None:
 def max_seconds() -> float | None:
     """Time limit per report (seconds) from the environment, None for the default."""
     return _number(MAX_SECONDS_ENV, float)
+
+
+def workers() -> int:
+    """Extraction processes: the environment, else one per core."""
+    return _number(WORKERS_ENV, int) or os.cpu_count() or 1
 
 
 def _number(name: str, kind: type):

@@ -131,6 +131,14 @@ class DuplicateReportError(ValueError):
     """Two files are the same entity's report for the same year."""
 
 
+def _duplicate_message(report: str, other: str, entity: str, year: int | None) -> str:
+    return (
+        f"{report} and {other} are both the {year} report of {entity}: the warehouse "
+        f"keeps one report per entity and year. Remove one of the two files from raw/ "
+        f"(if it is {other}, then run `perf-pipeline forget {other}`) and ingest again."
+    )
+
+
 def _check_entity_year_is_free(
     con: duckdb.DuckDBPyConnection, report: str, entity: str, year: int | None
 ) -> None:
@@ -141,12 +149,29 @@ def _check_entity_year_is_free(
         {"entity": entity, "year": year, "report": report},
     ).fetchall()
     if other:
-        raise DuplicateReportError(
-            f"{report} and {other[0][0]} are both the {year} report of {entity}: the "
-            f"warehouse keeps one report per entity and year. Remove one of the two files "
-            f"from raw/ (if it is {other[0][0]}, then run `perf-pipeline forget "
-            f"{other[0][0]}`) and ingest again."
-        )
+        raise DuplicateReportError(_duplicate_message(report, other[0][0], entity, year))
+
+
+def entity_year_conflicts(
+    con: duckdb.DuckDBPyConnection, identities: dict[str, tuple[str, int | None]]
+) -> dict[str, str]:
+    """Report -> error, for each report of a batch (report -> (entity, year)) that would
+    be a second report of its entity and year: one already in the warehouse, or a file of
+    the batch that comes first by name."""
+    errors: dict[str, str] = {}
+    first_of: dict[tuple[str, int], str] = {}
+    for report in sorted(identities):
+        entity, year = identities[report]
+        try:
+            _check_entity_year_is_free(con, report, entity, year)
+        except DuplicateReportError as exc:
+            errors[report] = str(exc)
+            continue
+        if year is not None:
+            first = first_of.setdefault((entity, year), report)
+            if first != report:
+                errors[report] = _duplicate_message(report, first, entity, year)
+    return errors
 
 
 def load_report(con: duckdb.DuckDBPyConnection, extraction: Extraction, rows: pd.DataFrame) -> int:
@@ -189,9 +214,12 @@ def score_report(con: duckdb.DuckDBPyConnection, report: str) -> pd.DataFrame:
     return report_kpis(con, report)
 
 
-def report_kpis(con: duckdb.DuckDBPyConnection, report: str) -> pd.DataFrame:
+def report_kpis(con: duckdb.DuckDBPyConnection, reports: str | list[str]) -> pd.DataFrame:
+    """The scored KPIs of one report, or of several."""
     return con.execute(
-        "SELECT * FROM kpis WHERE report = $report ORDER BY page, row_index", {"report": report}
+        "SELECT * FROM kpis WHERE list_contains($reports, report) "
+        "ORDER BY report, page, row_index",
+        {"reports": [reports] if isinstance(reports, str) else list(reports)},
     ).df()
 
 
@@ -209,7 +237,8 @@ def delete_report(con: duckdb.DuckDBPyConnection, report: str) -> None:
 
 # --- the ingestion ledger (sql/05_ledger.sql) ---------------------------------------
 
-LEDGER_STATUSES = ["running", "ingested", "failed", "quarantined", "removed"]
+LEDGER_STATUSES = ["running", "ingested", "failed", "quarantined", "skipped", "removed"]
+LEDGER_FIELDS = ("sha256", "size_bytes", "pages", "entity", "year", "kpi_rows", "error")
 
 
 def utc_now() -> datetime:
@@ -218,28 +247,28 @@ def utc_now() -> datetime:
 
 def record_attempt(
     con: duckdb.DuckDBPyConnection,
-    attempt_id: str,
+    run_id: str,
     report: str,
     status: str,
     trigger: str,
     **fields,
 ) -> None:
-    """Create or update the ledger row of one attempt; each step adds what it knows.
+    """Create or update the ledger row of one report in one run; each step adds what it
+    knows.
 
     ``fields``: sha256, size_bytes, pages, entity, year, kpi_rows, error (None keeps
     the earlier value). Any status but 'running' stamps finished_at.
     """
     assert status in LEDGER_STATUSES, status
-    unknown = set(fields) - {"sha256", "size_bytes", "pages", "entity", "year", "kpi_rows",
-                             "error"}
+    unknown = set(fields) - set(LEDGER_FIELDS)
     assert not unknown, unknown
     now = utc_now()
     con.execute(
         """
-        INSERT INTO ingestion_ledger (attempt_id, report, sha256, size_bytes, pages, entity,
-            year, trigger, started_at, finished_at, status, kpi_rows, error)
-        VALUES ($attempt_id, $report, $sha256, $size_bytes, $pages, $entity, $year, $trigger,
-            $now, $finished_at, $status, $kpi_rows, $error)
+        INSERT INTO ingestion_ledger (attempt_id, run_id, report, sha256, size_bytes, pages,
+            entity, year, trigger, started_at, finished_at, status, kpi_rows, error)
+        VALUES ($attempt_id, $run_id, $report, $sha256, $size_bytes, $pages, $entity, $year,
+            $trigger, $now, $finished_at, $status, $kpi_rows, $error)
         ON CONFLICT (attempt_id) DO UPDATE SET
             status = excluded.status,
             finished_at = excluded.finished_at,
@@ -252,16 +281,23 @@ def record_attempt(
             error = coalesce(excluded.error, error)
         """,
         {
-            "attempt_id": attempt_id,
+            "attempt_id": f"{run_id}:{report}",
+            "run_id": run_id,
             "report": report,
             "trigger": trigger,
             "now": now,
             "finished_at": None if status == "running" else now,
             "status": status,
-            **{k: fields.get(k) for k in ("sha256", "size_bytes", "pages", "entity", "year",
-                                          "kpi_rows", "error")},
+            **{k: fields.get(k) for k in LEDGER_FIELDS},
         },
     )
+
+
+def run_attempts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, tuple[str, str | None]]:
+    """Report -> (status, error) of every report attempted in one run."""
+    rows = con.execute("SELECT report, status, error FROM ingestion_ledger WHERE run_id = $run",
+                       {"run": run_id}).fetchall()
+    return {report: (status, error) for report, status, error in rows}
 
 
 def ingested_files(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

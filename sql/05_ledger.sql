@@ -1,14 +1,18 @@
 -- The ingestion ledger: one row per file and attempt, written by the Dagster runs
 -- themselves (so `perf-pipeline ingest` and runs launched from the UI, the sensor or the
--- schedule all record alike). The attempt of a run is keyed by its run id.
+-- schedule all record alike). One run can ingest several reports (a batch): an attempt
+-- is one report in one run.
 --
 -- status: running      the run is between extraction and scoring (or died there)
 --         ingested     extracted, loaded and scored
 --         failed       the file could not be read, or a step raised (see error)
 --         quarantined  a blocking pandera check rejected the rows (see error)
+--         skipped      not loaded because another report of the same run failed or was
+--                      quarantined (see error); `perf-pipeline ingest` retries it at once
 --         removed      `perf-pipeline forget` deleted the report's rows
 CREATE TABLE IF NOT EXISTS ingestion_ledger (
-    attempt_id   VARCHAR PRIMARY KEY,   -- the Dagster run id, or 'forget-<uuid>'
+    attempt_id   VARCHAR PRIMARY KEY,   -- '<run_id>:<report>'
+    run_id       VARCHAR,               -- the Dagster run id, or 'forget-<uuid>'
     report       VARCHAR NOT NULL,      -- file name in raw/
     sha256       VARCHAR,
     size_bytes   BIGINT,
@@ -22,6 +26,8 @@ CREATE TABLE IF NOT EXISTS ingestion_ledger (
     kpi_rows     INTEGER,
     error        VARCHAR
 );
+-- Ledgers written before batches keyed an attempt by its run id alone.
+ALTER TABLE ingestion_ledger ADD COLUMN IF NOT EXISTS run_id VARCHAR;
 
 -- The latest attempt of every file.
 CREATE OR REPLACE VIEW ledger_latest AS

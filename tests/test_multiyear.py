@@ -323,8 +323,15 @@ def test_failed_and_quarantined_attempts_are_in_the_ledger(tmp_path):
     ], header=["Obiettivo", "KPI", "Target", "Target Raggiunto", "Risultato 2021"])])
     cli(env, "ingest", code=1)
     rows = query(db, "SELECT report, status, error, kpi_rows, finished_at IS NOT NULL "
-                     "FROM ingestion_ledger ORDER BY report")
+                     "FROM ledger_latest ORDER BY report")
     assert [r[:2] for r in rows] == [("non_un_pdf.pdf", "failed"), ("rotto.pdf", "quarantined")]
+    # Both went in one run; the unreadable file stopped it, so rotto.pdf was skipped there
+    # and checked in a second run of its own.
+    history = query(db, "SELECT report, status, error FROM ingestion_ledger "
+                        "ORDER BY started_at, report")
+    assert [r[:2] for r in history] == [("non_un_pdf.pdf", "failed"), ("rotto.pdf", "skipped"),
+                                        ("rotto.pdf", "quarantined")]
+    assert history[1][2] == "not loaded: non_un_pdf.pdf of the same run failed"
     assert "not a PDF" in rows[0][2]
     assert rows[1][2] == ("extracted_rows_match_schema failed: 1 failure case(s) "
                           "(str_matches('\\S'))")

@@ -131,7 +131,7 @@ def test_content_ingested_elsewhere_is_not_run_again(instance, raw, tmp_path):
     # A run started from the UI (no trigger tag) is in the ledger as 'ui'.
     with duckdb.connect(str(db), read_only=True) as con:
         ledger = con.execute(
-            "SELECT attempt_id, status, trigger, sha256, kpi_rows FROM ingestion_ledger"
+            "SELECT run_id, status, trigger, sha256, kpi_rows FROM ingestion_ledger"
         ).fetchall()
     assert ledger == [(run.run_id, "ingested", "ui", file_sha256(pdf), 2)]
 

@@ -1,0 +1,135 @@
+"""Staged extractions: each report's extracted rows on disk, between extraction and load.
+
+The extract step writes one file per report; the blocking check and the load step read
+them back one at a time. So a run can carry any number of reports without holding their
+rows in memory, and a report is parsed once: a staged extraction of the same content
+(sha256) by the same extractor code is reused when a run is retried after a later step
+failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+from multiprocessing import get_context
+from pathlib import Path
+
+from .extract import Extraction, ReportError, extract_report
+
+# A worker process is replaced after this many reports, so memory a PDF leaves behind in
+# the parser's C libraries cannot pile up over a large batch.
+REPORTS_PER_WORKER = 20
+
+
+@cache
+def extractor_fingerprint() -> str:
+    """The extraction code and its parser versions: a staged result from other code is stale."""
+    digest = hashlib.sha256()
+    for path in sorted((Path(__file__).parent / "extract").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for package in ("pdfplumber", "pdfminer.six", "pypdfium2"):
+        digest.update(f"{package}={metadata.version(package)}".encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class StagedExtraction:
+    sha256: str
+    fingerprint: str
+    extraction: Extraction
+
+
+class ExtractionStage:
+    """<directory>/<report file name>.pickle, each written atomically."""
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+
+    def path(self, report: str) -> Path:
+        return self.directory / f"{report}.pickle"
+
+    def write(self, extraction: Extraction, sha256: str) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        final = self.path(extraction.report)
+        partial = final.with_name(f".{final.name}.tmp")
+        with open(partial, "wb") as fh:
+            pickle.dump(StagedExtraction(sha256, extractor_fingerprint(), extraction), fh,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, final)
+
+    def read(self, report: str) -> Extraction:
+        """The staged extraction of a report (raises FileNotFoundError when none is)."""
+        with open(self.path(report), "rb") as fh:
+            return pickle.load(fh).extraction  # our own file, written by write()
+
+    def reusable(self, report: str, sha256: str) -> bool:
+        """A staged extraction of exactly this content by this extractor exists."""
+        try:
+            with open(self.path(report), "rb") as fh:
+                staged = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            return False
+        return staged.sha256 == sha256 and staged.fingerprint == extractor_fingerprint()
+
+
+@dataclass(frozen=True)
+class ExtractionJob:
+    report: str
+    path: Path
+    sha256: str
+    options: dict
+
+
+@dataclass(frozen=True)
+class ExtractionOutcome:
+    report: str
+    error_kind: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error_kind is None
+
+
+def extract_and_stage(job: ExtractionJob, stage_dir: Path) -> ExtractionOutcome:
+    """Extract one report and stage its rows (runs in a worker process)."""
+    try:
+        extraction = extract_report(job.path, **job.options)
+    except ReportError as exc:
+        return ExtractionOutcome(job.report, exc.kind, str(exc))
+    ExtractionStage(stage_dir).write(extraction, job.sha256)
+    return ExtractionOutcome(job.report)
+
+
+def extract_all(jobs: list[ExtractionJob], stage: ExtractionStage, workers: int):
+    """Extract and stage every job, on up to ``workers`` processes; yields each outcome as
+    it finishes. One job, or one worker, runs in this process (no pool to start)."""
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield extract_and_stage(job, stage.directory)
+        return
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["perf_pipeline.staging"])
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
+                             max_tasks_per_child=REPORTS_PER_WORKER) as pool:
+        futures: dict[Future, ExtractionJob] = {
+            pool.submit(extract_and_stage, job, stage.directory): job for job in jobs
+        }
+        from concurrent.futures import as_completed
+
+        for future in as_completed(futures):
+            yield _outcome(future, futures[future])
+
+
+def _outcome(future: Future, job: ExtractionJob) -> ExtractionOutcome:
+    """A worker that raised or died is that report's failure, not the batch's."""
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - reported per report, with its type
+        return ExtractionOutcome(job.report, "internal", f"{job.report}: extraction crashed "
+                                 f"({type(exc).__name__}: {exc})")
