@@ -1,16 +1,14 @@
 """Assets: raw PDF → extracted rows → warehouse rows → scores → summaries and trends.
 
 Each asset only wires a pure function (extract/, warehouse.py + sql/, charts.py) into
-Dagster and reports what it did as metadata for the UI. Every step that opens the DuckDB
-file runs in the `duckdb_warehouse` concurrency pool (limit 1 in dagster_home/dagster.yaml),
-so two runs never write it at once, whoever launched them. The partitioned steps also
-keep the ingestion ledger (sql/05_ledger.sql) of their run.
+Dagster and reports what it did as metadata for the UI. Steps open the DuckDB file only
+while they use it; a file held by another process is waited for (warehouse.connect), so
+two runs never write it at once, whoever launched them. The partitioned steps also keep
+the ingestion ledger (sql/05_ledger.sql) of their run.
 """
 
 import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pandas as pd
 from dagster import (
@@ -18,7 +16,6 @@ from dagster import (
     AssetSpec,
     BackfillPolicy,
     BetaWarning,
-    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -26,15 +23,26 @@ from dagster import (
 from dagster_pandera import pandera_schema_to_dagster_type
 
 from . import charts, warehouse
+from .checks import (
+    EXTRACTED_ROWS_MATCH_SCHEMA,
+    SCORES_MATCH_SCHEMA,
+    SUMMARIES_ADD_UP,
+    TRENDS_MATCH_SCHEMA,
+    check_extracted_rows,
+    check_scores,
+    check_summaries,
+    check_trends,
+)
 from .extract import Extraction, ReportError
-from .ingest import TRIGGER_TAG
 from .partitions import report_partitions
 from .resources import RawReportsResource, WarehouseResource
+from .run_ledger import attempts_fail_on_error, record_attempts, stop_batch
 from .schemas import ExtractedKpiRows, KpiSummary, KpiTrends, ScoredKpis
 from .staging import ExtractionJob, extract_all
 
-WAREHOUSE_POOL = "duckdb_warehouse"
 PREVIEW_ROWS = 10
+# Reports loaded per transaction: few statements, and a bounded amount of rows in memory.
+LOAD_CHUNK = 50
 PREVIEW_COLUMNS = ["page", "section", "objective", "kpi", "target", "achieved", "score_reported"]
 SCORE_PREVIEW_COLUMNS = ["page", "kpi", "target", "achieved", "score_reported",
                          "score_recomputed", "status", "method"]
@@ -57,59 +65,6 @@ def preview(frame: pd.DataFrame, columns: list[str]) -> MetadataValue:
     for col in shown.select_dtypes("object"):
         shown[col] = shown[col].astype(str).str.replace("\n", " ").str.slice(0, 60)
     return MetadataValue.md(shown.to_markdown(index=False))
-
-
-def run_trigger(tags) -> str:
-    """Who started this run, for the ledger: cli / sensor / schedule, else the UI."""
-    return tags.get(TRIGGER_TAG, "ui")
-
-
-def record_attempts(context, warehouse_db: WarehouseResource,
-                    attempts: dict[str, tuple[str, dict]], con=None) -> None:
-    """Write report -> (status, fields) of this run to the ingestion ledger, in one go
-    (on ``con`` when the step has the warehouse open already)."""
-    if con is None:
-        with warehouse_db.connect() as con:
-            record_attempts(context, warehouse_db, attempts, con)
-        return
-    with warehouse.transaction(con):
-        for report, (status, fields) in attempts.items():
-            warehouse.record_attempt(con, context.run.run_id, report, status,
-                                     trigger=run_trigger(context.run.tags), **fields)
-
-
-def stop_batch(context, warehouse_db: WarehouseResource, errors: dict[str, tuple[str, str]],
-               metadata: dict | None = None) -> Failure:
-    """Record report -> (status, error) of the reports that stopped this run, mark the
-    other reports of the run skipped, and return the step's Failure."""
-    others = [r for r in context.partition_keys if r not in errors]
-    culprits = ", ".join(sorted(errors))
-    record_attempts(context, warehouse_db, {
-        **{r: (status, {"error": error}) for r, (status, error) in errors.items()},
-        **{r: ("skipped", {"error": f"not loaded: {culprits} of the same run failed"})
-           for r in others},
-    })
-    described = "\n".join(error for _, error in errors.values())
-    if others:
-        described += f"\n({len(others)} other report(s) of this run not loaded: ingest again)"
-    return Failure(description=described, metadata=metadata or {})
-
-
-def error_message(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {exc}"
-
-
-@contextmanager
-def attempts_fail_on_error(context, warehouse_db: WarehouseResource) -> Iterator[None]:
-    """An unexpected exception of the step marks every report of the run failed."""
-    try:
-        yield
-    except Failure:
-        raise
-    except Exception as exc:
-        record_attempts(context, warehouse_db, {
-            r: ("failed", {"error": error_message(exc)}) for r in context.partition_keys})
-        raise
 
 
 # A backfill of many reports is one run: extracted side by side, loaded by one writer.
@@ -150,12 +105,12 @@ def extraction_metadata(extraction: Extraction, sha256: str, reused: bool) -> di
     group_name="extract",
     kinds={"python", "pdf"},
     metadata=column_schema(ExtractedKpiRows),
-    pool=WAREHOUSE_POOL,
+    check_specs=[EXTRACTED_ROWS_MATCH_SCHEMA],
 )
 def extracted_kpi_rows(
     context: AssetExecutionContext, raw_reports: RawReportsResource,
     warehouse_db: WarehouseResource,
-) -> None:
+) -> MaterializeResult:
     """Every KPI row of every KPI table in each report of the run, as printed, with
     provenance; staged per report (staging.py). Reports are extracted side by side in
     worker processes; a report staged from the same content is not parsed again."""
@@ -189,9 +144,10 @@ def extracted_kpi_rows(
         raise stop_batch(context, warehouse_db, errors, metadata={
             "error_kind_by_report": MetadataValue.json(kinds)})
 
-    found = {}
+    found, rows = {}, []
     for report in reports:
         extraction = stage.read(report)
+        rows.append(extraction.rows)
         for warning in extraction.warnings:
             context.log.warning(warning)
         identity = extraction.identity
@@ -205,24 +161,28 @@ def extracted_kpi_rows(
                                 "reused": len(reused),
                                 "workers": min(raw_reports.extract_workers(), len(jobs) or 1),
                                 "run_extraction_seconds": round(time.perf_counter() - started, 3)})
+    return MaterializeResult(check_results=[check_extracted_rows(
+        context, warehouse_db, pd.concat(rows, ignore_index=True))])
 
 
 def load_all(context, con, stage, reports: list[str]) -> None:
-    """Load each staged report (a transaction each), with its partition's metadata."""
-    for report in reports:
-        extraction = stage.read(report)
-        loaded = warehouse.load_report(con, extraction, extraction.rows)
-        info = warehouse.report_info(con, report)
-        context.add_asset_metadata({
-            "dagster/row_count": loaded,
-            "entity": info["entity"],
-            "year": int(info["year"]) if pd.notna(info["year"]) else 0,
-            "sha256": info["sha256"],
-            "preview": preview(extraction.rows, PREVIEW_COLUMNS),
-        }, partition_key=report)
+    """Load the staged reports, LOAD_CHUNK at a time (a transaction each), with each
+    partition's metadata."""
+    for start in range(0, len(reports), LOAD_CHUNK):
+        extractions = [stage.read(r) for r in reports[start:start + LOAD_CHUNK]]
+        loaded = warehouse.load_reports(con, extractions)
+        infos = warehouse.reports_info(con, list(loaded))
+        for extraction in extractions:
+            info = infos[extraction.report]
+            context.add_asset_metadata({
+                "dagster/row_count": loaded[extraction.report],
+                "entity": info["entity"],
+                "year": int(info["year"]) if pd.notna(info["year"]) else 0,
+                "sha256": info["sha256"],
+                "preview": preview(extraction.rows, PREVIEW_COLUMNS),
+            }, partition_key=extraction.report)
     total = con.execute("SELECT count(*) FROM kpi_rows").fetchall()[0][0]
     context.add_asset_metadata({"warehouse_rows_all_reports": total})
-
 
 
 @asset(
@@ -232,7 +192,6 @@ def load_all(context, con, stage, reports: list[str]) -> None:
     group_name="warehouse",
     kinds={"duckdb"},
     metadata=column_schema(ExtractedKpiRows),
-    pool=WAREHOUSE_POOL,
 )
 def warehouse_kpi_rows(context: AssetExecutionContext, warehouse_db: WarehouseResource) -> None:
     """The validated rows, loaded into `kpi_rows` (each report replaced in one
@@ -262,24 +221,29 @@ def warehouse_kpi_rows(context: AssetExecutionContext, warehouse_db: WarehouseRe
     group_name="warehouse",
     kinds={"duckdb", "sql"},
     metadata=column_schema(ScoredKpis),
-    pool=WAREHOUSE_POOL,
+    check_specs=[SCORES_MATCH_SCHEMA],
 )
-def kpi_scores(context: AssetExecutionContext, warehouse_db: WarehouseResource) -> None:
+def kpi_scores(context: AssetExecutionContext, warehouse_db: WarehouseResource
+               ) -> MaterializeResult:
     """Parsed target / achieved / reported values and the recomputed score and status.
     Its metadata carries the file's sha256: what the sensor compares a file with."""
-    attempts = {}
+    reports = list(context.partition_keys)
     with attempts_fail_on_error(context, warehouse_db), warehouse_db.connect() as con:
-        for report in context.partition_keys:
-            kpis = warehouse.score_report(con, report)
-            info = warehouse.report_info(con, report)
+        kpis = warehouse.score_reports(con, reports)
+        infos = warehouse.reports_info(con, reports)
+        by_report = dict(tuple(kpis.groupby("report", sort=False)))
+        attempts = {}
+        for report in reports:
+            report_kpis, info = by_report.get(report, kpis.head(0)), infos[report]
             # The identity again, for an attempt that re-executed only the later steps.
             attempts[report] = ("ingested", {
-                "kpi_rows": len(kpis), "sha256": info["sha256"], "entity": info["entity"],
-                "year": int(info["year"]) if pd.notna(info["year"]) else None,
-                "pages": int(info["pages"])})
-            context.add_asset_metadata(score_metadata(kpis, info["sha256"]),
+                "kpi_rows": len(report_kpis), "sha256": info["sha256"],
+                "entity": info["entity"], "pages": int(info["pages"]),
+                "year": int(info["year"]) if pd.notna(info["year"]) else None})
+            context.add_asset_metadata(score_metadata(report_kpis, info["sha256"]),
                                        partition_key=report)
         record_attempts(context, warehouse_db, attempts, con)
+    return MaterializeResult(check_results=[check_scores(context, warehouse_db, kpis)])
 
 
 def score_metadata(kpis: pd.DataFrame, sha256: str) -> dict:
@@ -304,7 +268,7 @@ INGEST_ASSETS = [extracted_kpi_rows, warehouse_kpi_rows, kpi_scores]
     group_name="summaries",
     kinds={"duckdb", "sql"},
     metadata=column_schema(KpiSummary),
-    pool=WAREHOUSE_POOL,
+    check_specs=[SUMMARIES_ADD_UP],
 )
 def kpi_summaries(warehouse_db: WarehouseResource) -> MaterializeResult:
     """summary_by_report / _area / _objective / _status over every loaded report."""
@@ -317,8 +281,9 @@ def kpi_summaries(warehouse_db: WarehouseResource) -> MaterializeResult:
             **{f"rows_{name}": len(frame) for name, frame in tables.items()},
             "summary_by_report": preview(by_report, list(by_report.columns)),
             "chart": MetadataValue.md(charts.markdown_image(
-                charts.status_by_year(by_report), "KPIs by status, per report")),
-        }
+                charts.share_met_by_report(by_report), "Share of KPIs met, per entity and year")),
+        },
+        check_results=[check_summaries(tables)],
     )
 
 
@@ -327,7 +292,7 @@ def kpi_summaries(warehouse_db: WarehouseResource) -> MaterializeResult:
     group_name="trends",
     kinds={"duckdb", "sql"},
     metadata=column_schema(KpiTrends),
-    pool=WAREHOUSE_POOL,
+    check_specs=[TRENDS_MATCH_SCHEMA],
 )
 def kpi_trends(warehouse_db: WarehouseResource) -> MaterializeResult:
     """Each KPI linked to the same KPI in the entity's previous report (override, exact
@@ -347,7 +312,8 @@ def kpi_trends(warehouse_db: WarehouseResource) -> MaterializeResult:
             "changes_by_year": MetadataValue.md(
                 changes.rename("kpis").reset_index().to_markdown(index=False)),
             "what_changed": preview(notable, TREND_PREVIEW_COLUMNS),
-        }
+        },
+        check_results=[check_trends(trends)],
     )
 
 
@@ -355,7 +321,6 @@ def kpi_trends(warehouse_db: WarehouseResource) -> MaterializeResult:
     deps=[kpi_trends],
     group_name="trends",
     kinds={"duckdb", "sql"},
-    pool=WAREHOUSE_POOL,
 )
 def area_trends(warehouse_db: WarehouseResource) -> MaterializeResult:
     """Per entity and area, year over year: KPIs, share met, change in points, added /
@@ -377,7 +342,6 @@ def area_trends(warehouse_db: WarehouseResource) -> MaterializeResult:
     deps=[kpi_summaries, area_trends],
     group_name="summaries",
     kinds={"parquet"},
-    pool=WAREHOUSE_POOL,
 )
 def warehouse_exports(warehouse_db: WarehouseResource) -> MaterializeResult:
     """The summary, trend and ledger tables as Parquet files beside the database

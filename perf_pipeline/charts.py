@@ -8,8 +8,8 @@ import io
 import pandas as pd
 
 LABEL_CHARS = 45
-STATUS_COLOURS = {"met": "#2e7d32", "partial": "#f9a825", "not_met": "#c62828",
-                  "unscorable": "#9e9e9e"}
+MAX_ROWS = 80
+MAX_LABELLED_CELLS = 400
 
 
 def _short(label: str) -> str:
@@ -34,54 +34,47 @@ def _pyplot():
     return plt
 
 
+def _heatmap(shares: pd.DataFrame, title: str) -> bytes:
+    """Share of KPIs met (%), rows by columns (years), one coloured cell each: a picture
+    that stays readable from one report to hundreds. Rows past MAX_ROWS are left out
+    (the title says so); empty cells have no report."""
+    plt = _pyplot()
+    total = len(shares)
+    if total > MAX_ROWS:
+        shares = shares.iloc[:MAX_ROWS]
+        title += f" (first {MAX_ROWS} of {total} rows)"
+    rows, cols = max(len(shares), 1), max(len(shares.columns), 1)
+    fig, ax = plt.subplots(figsize=(min(3.5 + 0.7 * cols, 16), 1.4 + 0.26 * rows))
+    image = ax.imshow(shares.to_numpy(dtype=float) if len(shares) else [[float("nan")]],
+                      cmap="RdYlGn", vmin=0, vmax=100, aspect="auto")
+    ax.set_xticks(range(len(shares.columns)), [str(c) for c in shares.columns], fontsize=8)
+    ax.set_yticks(range(len(shares)), [_short(str(r)) for r in shares.index], fontsize=8)
+    if rows * cols <= MAX_LABELLED_CELLS:
+        for (i, j), value in pd.DataFrame(shares.to_numpy()).stack().items():
+            ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=7)
+    fig.colorbar(image, ax=ax, label="KPIs met (%)", fraction=0.04)
+    ax.set_title(title, fontsize=10)
+    return _png(fig)
+
+
+def share_met_by_report(summary_by_report: pd.DataFrame) -> bytes:
+    """Share of KPIs met per report: entities down, years across."""
+    frame = summary_by_report.assign(
+        share=100.0 * summary_by_report["met"] / summary_by_report["kpis"].where(
+            summary_by_report["kpis"] > 0))
+    shares = frame.pivot_table(index="entity", columns="year", values="share")
+    return _heatmap(shares, "Share of KPIs met, per entity and year")
+
+
 def share_met_by_area(trend_by_area: pd.DataFrame) -> bytes:
-    """Horizontal bars: share of KPIs met (%) per area, one bar per year, one panel per entity."""
-    plt = _pyplot()
-    frame = trend_by_area[trend_by_area["kpis"] > 0]
-    entities = sorted(frame["entity"].unique()) or ["(no reports)"]
-    years = sorted(frame["year"].unique())
-    heights = [max(2.0, 0.3 * len(years) * frame[frame["entity"] == e]["area_key"].nunique()
-                   + 1.2) for e in entities]
-    fig, axes = plt.subplots(len(entities), 1, figsize=(9, sum(heights)), squeeze=False,
-                             gridspec_kw={"height_ratios": heights})
-    for ax, entity in zip(axes[:, 0], entities, strict=True):
-        rows = frame[frame["entity"] == entity].sort_values("year")
-        # One row per area across years (area_key), labelled as printed in the latest year.
-        labels = rows.groupby("area_key")["area"].last().sort_index()
-        bar = 0.8 / max(len(years), 1)
-        for i, year in enumerate(years):
-            shares = rows[rows["year"] == year].set_index("area_key")["share_met_pct"]
-            positions = [a + i * bar for a in range(len(labels))]
-            ax.barh(positions, [shares.get(key, 0.0) for key in labels.index], height=bar,
-                    label=str(year))
-        ax.set_yticks([a + bar * (len(years) - 1) / 2 for a in range(len(labels))],
-                      [_short(label) for label in labels], fontsize=8)
-        ax.invert_yaxis()
-        ax.set_xlim(0, 100)
-        ax.set_xlabel("KPIs met (%)")
-        ax.set_title(f"{entity}: share of KPIs met by area, per year", fontsize=10)
-        if years:
-            ax.legend(fontsize=8, loc="lower right")
-    return _png(fig)
-
-
-def status_by_year(summary_by_report: pd.DataFrame) -> bytes:
-    """Stacked bars: KPIs by status for every report (entity and year)."""
-    plt = _pyplot()
-    frame = summary_by_report.sort_values(["entity", "year"])
-    labels = [f"{e}\n{y}" for e, y in zip(frame["entity"], frame["year"], strict=True)]
-    fig, ax = plt.subplots(figsize=(max(4.0, 1.4 * len(frame) + 2), 3.5))
-    bottom = pd.Series(0, index=frame.index, dtype="float64")
-    for status, colour in STATUS_COLOURS.items():
-        ax.bar(labels, frame[status], bottom=bottom, color=colour,
-               label=status.replace("_", " "))
-        bottom += frame[status]
-    ax.set_ylabel("KPIs")
-    ax.set_title("KPIs by status, per report", fontsize=10)
-    if len(frame):
-        ax.legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
-    ax.tick_params(axis="x", labelsize=8)
-    return _png(fig)
+    """Share of KPIs met per entity and area (labelled as printed in its latest year),
+    years across."""
+    frame = trend_by_area[trend_by_area["kpis"] > 0].sort_values("year")
+    labels = frame.groupby(["entity", "area_key"])["area"].last()
+    shares = frame.pivot_table(index=["entity", "area_key"], columns="year",
+                               values="share_met_pct")
+    shares.index = [f"{entity} · {labels[(entity, key)]}" for entity, key in shares.index]
+    return _heatmap(shares, "Share of KPIs met by area, per year")
 
 
 def markdown_image(png: bytes, alt: str) -> str:

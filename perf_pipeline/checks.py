@@ -1,8 +1,9 @@
 """Blocking asset checks, one per pandera model: bad rows stop the data flow.
 
-A failing check stops every downstream asset of the run, and its failure cases
-are attached as metadata so they show in the UI. A failing per-report check marks
-the run's attempt 'quarantined' in the ingestion ledger.
+Each check runs in the step of the asset it checks (one step fewer per check, which is
+most of a small report's time), and is blocking: a failing check stops every downstream
+asset of the run, and its failure cases are attached as metadata so they show in the
+UI. A report whose rows fail is 'quarantined' in the ingestion ledger.
 """
 
 
@@ -12,25 +13,16 @@ import pandas as pd
 import pandera.errors
 from dagster import (
     AssetCheckEvaluation,
-    AssetCheckExecutionContext,
     AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
     MetadataValue,
     PreviewWarning,
-    asset_check,
 )
 
-from . import warehouse
-from .assets import (
-    WAREHOUSE_POOL,
-    extracted_kpi_rows,
-    kpi_scores,
-    kpi_summaries,
-    kpi_trends,
-    record_attempts,
-    stop_batch,
-)
 from .partitions import report_partitions
 from .resources import WarehouseResource
+from .run_ledger import record_attempts, stop_batch
 from .schemas import ExtractedKpiRows, KpiSummary, KpiTrends, ScoredKpis
 
 MAX_FAILURE_CASES = 50
@@ -39,6 +31,28 @@ MAX_FAILURE_CASES = 50
 # Dagster marks partitioned checks as preview.
 warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec.*",
                         category=PreviewWarning)
+
+EXTRACTED_ROWS_MATCH_SCHEMA = AssetCheckSpec(
+    "extracted_rows_match_schema", asset="extracted_kpi_rows", blocking=True,
+    partitions_def=report_partitions,
+    description="Extracted rows match ExtractedKpiRows (non-empty KPI, parseable score, "
+    "unique rows).",
+)
+SCORES_MATCH_SCHEMA = AssetCheckSpec(
+    "scores_match_schema", asset="kpi_scores", blocking=True,
+    partitions_def=report_partitions,
+    description="Scored KPIs match ScoredKpis (statuses, score range, reasons for unscorable).",
+)
+SUMMARIES_ADD_UP = AssetCheckSpec(
+    "summaries_add_up", asset="kpi_summaries", blocking=True,
+    description="Every summary table matches KpiSummary, and area / objective totals equal "
+    "the report's.",
+)
+TRENDS_MATCH_SCHEMA = AssetCheckSpec(
+    "trends_match_schema", asset="kpi_trends", blocking=True,
+    description="kpi_trends matches KpiTrends: links go to an earlier year, every previous "
+    "KPI is followed once (linked or dropped), the change agrees with the link.",
+)
 
 
 def schema_failures(model, frame: pd.DataFrame) -> pd.DataFrame | None:
@@ -50,13 +64,14 @@ def schema_failures(model, frame: pd.DataFrame) -> pd.DataFrame | None:
     return None
 
 
-def check_result(frame: pd.DataFrame, cases: pd.DataFrame | None,
+def check_result(spec: AssetCheckSpec, frame: pd.DataFrame, cases: pd.DataFrame | None,
                  **extra_metadata) -> AssetCheckResult:
     if cases is None:
-        return AssetCheckResult(passed=True,
+        return AssetCheckResult(check_name=spec.name, passed=True,
                                 metadata={"rows_checked": len(frame), **extra_metadata})
     shown = cases[["column", "check", "index", "failure_case"]].head(MAX_FAILURE_CASES)
     return AssetCheckResult(
+        check_name=spec.name,
         passed=False,
         metadata={
             "rows_checked": len(frame),
@@ -68,14 +83,9 @@ def check_result(frame: pd.DataFrame, cases: pd.DataFrame | None,
     )
 
 
-def validate(model, frame: pd.DataFrame, **extra_metadata) -> AssetCheckResult:
-    """Run a pandera model lazily and turn the outcome into a check result."""
-    return check_result(frame, schema_failures(model, frame), **extra_metadata)
-
-
 def validate_reports(
-    context: AssetCheckExecutionContext, warehouse_db: WarehouseResource, model,
-    frame: pd.DataFrame, nothing_loaded_yet: bool,
+    context: AssetExecutionContext, warehouse_db: WarehouseResource, spec: AssetCheckSpec,
+    model, frame: pd.DataFrame, nothing_loaded_yet: bool,
 ) -> AssetCheckResult:
     """Validate the rows of every report of the run at once; each report with a failure
     case is quarantined in the ledger. Before the load (``nothing_loaded_yet``) the run's
@@ -95,20 +105,19 @@ def validate_reports(
         case_reports = frame["report"].reindex(rows.where(tied)).set_axis(cases.index)
         culprits = set(case_reports.dropna()) if tied.all() else set(reports)
     if len(reports) > 1:
-        spec = context.check_specs[0]
         for report in reports:
             mine = frame["report"] == report
             own_cases = (None if report not in culprits
                          else cases[case_reports.isna() | (case_reports == report)])
-            result = check_result(frame[mine], own_cases)
-            context.op_execution_context.log_event(AssetCheckEvaluation(
+            result = check_result(spec, frame[mine], own_cases)
+            context.log_event(AssetCheckEvaluation(
                 asset_key=spec.asset_key, check_name=spec.name, passed=result.passed,
                 metadata=result.metadata, partition=report, blocking=True))
-    result = check_result(frame, cases, reports_checked=len(reports),
+    result = check_result(spec, frame, cases, reports_checked=len(reports),
                           quarantined_reports=", ".join(sorted(culprits)) or "none")
     if culprits:
         meta = result.metadata
-        error = (f"{context.check_specs[0].name} failed: {meta['failure_count'].value} "
+        error = (f"{spec.name} failed: {meta['failure_count'].value} "
                  f"failure case(s) ({meta['failed_checks'].value})")
         errors = {r: ("quarantined", error) for r in culprits}
         if nothing_loaded_yet:
@@ -119,75 +128,36 @@ def validate_reports(
     return result
 
 
-@asset_check(
-    asset=extracted_kpi_rows,
-    blocking=True,
-    partitions_def=report_partitions,
-    pool=WAREHOUSE_POOL,
-    description="Extracted rows match ExtractedKpiRows (non-empty KPI, parseable score, "
-    "unique rows).",
-)
-def extracted_rows_match_schema(
-    context: AssetCheckExecutionContext, warehouse_db: WarehouseResource,
-) -> AssetCheckResult:
-    stage = warehouse_db.stage()
-    frame = pd.concat([stage.read(r).rows for r in context.partition_keys],
+def check_extracted_rows(context: AssetExecutionContext, warehouse_db: WarehouseResource,
+                         rows: pd.DataFrame) -> AssetCheckResult:
+    return validate_reports(context, warehouse_db, EXTRACTED_ROWS_MATCH_SCHEMA,
+                            ExtractedKpiRows, rows, nothing_loaded_yet=True)
+
+
+def check_scores(context: AssetExecutionContext, warehouse_db: WarehouseResource,
+                 kpis: pd.DataFrame) -> AssetCheckResult:
+    return validate_reports(context, warehouse_db, SCORES_MATCH_SCHEMA, ScoredKpis, kpis,
+                            nothing_loaded_yet=False)
+
+
+def check_summaries(tables: dict[str, pd.DataFrame]) -> AssetCheckResult:
+    parts = ("summary_by_report", "summary_by_area", "summary_by_objective")
+    frame = pd.concat([tables[name].assign(summary=name) for name in parts],
                       ignore_index=True)
-    return validate_reports(context, warehouse_db, ExtractedKpiRows, frame,
-                            nothing_loaded_yet=True)
-
-
-@asset_check(
-    asset=kpi_scores,
-    blocking=True,
-    partitions_def=report_partitions,
-    pool=WAREHOUSE_POOL,
-    description="Scored KPIs match ScoredKpis (statuses, score range, reasons for unscorable).",
-)
-def scores_match_schema(
-    context: AssetCheckExecutionContext, warehouse_db: WarehouseResource
-) -> AssetCheckResult:
-    with warehouse_db.connect() as con:
-        kpis = warehouse.report_kpis(con, list(context.partition_keys))
-    return validate_reports(context, warehouse_db, ScoredKpis, kpis, nothing_loaded_yet=False)
-
-
-@asset_check(
-    asset=kpi_summaries,
-    blocking=True,
-    pool=WAREHOUSE_POOL,
-    description="Every summary table matches KpiSummary, and area / objective totals equal "
-    "the report's.",
-)
-def summaries_add_up(warehouse_db: WarehouseResource) -> AssetCheckResult:
-    with warehouse_db.connect() as con:
-        tables = {name: con.execute(f"SELECT * FROM {name}").df()
-                  for name in ("summary_by_report", "summary_by_area", "summary_by_objective")}
-    frame = pd.concat(
-        [t.assign(summary=name) for name, t in tables.items()], ignore_index=True
-    )
-    totals = {name: t.groupby("report")["kpis"].sum() for name, t in tables.items()}
+    totals = {name: tables[name].groupby("report")["kpis"].sum() for name in parts}
     mismatched = sorted(
         report
         for name in ("summary_by_area", "summary_by_objective")
         for report, kpis in totals[name].items()
         if totals["summary_by_report"].get(report) != kpis
     )
-    result = validate(KpiSummary, frame,
-                      reports_with_mismatched_totals=", ".join(mismatched) or "none")
+    result = check_result(SUMMARIES_ADD_UP, frame, schema_failures(KpiSummary, frame),
+                          reports_with_mismatched_totals=", ".join(mismatched) or "none")
     if mismatched and result.passed:
-        return AssetCheckResult(passed=False, metadata=result.metadata)
+        return AssetCheckResult(check_name=SUMMARIES_ADD_UP.name, passed=False,
+                                metadata=result.metadata)
     return result
 
 
-@asset_check(
-    asset=kpi_trends,
-    blocking=True,
-    pool=WAREHOUSE_POOL,
-    description="kpi_trends matches KpiTrends: links go to an earlier year, every previous "
-    "KPI is followed once (linked or dropped), the change agrees with the link.",
-)
-def trends_match_schema(warehouse_db: WarehouseResource) -> AssetCheckResult:
-    with warehouse_db.connect() as con:
-        trends = con.execute("SELECT * FROM kpi_trends").df()
-    return validate(KpiTrends, trends)
+def check_trends(trends: pd.DataFrame) -> AssetCheckResult:
+    return check_result(TRENDS_MATCH_SCHEMA, trends, schema_failures(KpiTrends, trends))

@@ -4,25 +4,17 @@ from dagster import Definitions
 
 from . import settings
 from .assets import INGEST_ASSETS, SUMMARY_ASSETS, report_pdf
-from .checks import (
-    extracted_rows_match_schema,
-    scores_match_schema,
-    summaries_add_up,
-    trends_match_schema,
-)
 from .jobs import ingest_report_job, refresh_summaries_job
 from .resources import RawReportsResource, WarehouseResource
 from .schedules import monthly_refresh
-from .sensors import raw_reports_sensor, summaries_after_ingest
+from .sensors import raw_reports_sensor
 
 
 def build_definitions(database: str | None = None, raw_dir: str | None = None) -> Definitions:
     return Definitions(
         assets=[report_pdf, *INGEST_ASSETS, *SUMMARY_ASSETS],
-        asset_checks=[extracted_rows_match_schema, scores_match_schema, summaries_add_up,
-                      trends_match_schema],
         jobs=[ingest_report_job, refresh_summaries_job],
-        sensors=[raw_reports_sensor, summaries_after_ingest],
+        sensors=[raw_reports_sensor],
         schedules=[monthly_refresh],
         resources={
             "raw_reports": RawReportsResource(directory=raw_dir or settings.raw_dir()),

@@ -210,8 +210,8 @@ def ingest_all(
     reports: list[ReportFile],
     on_report: Callable[[ReportOutcome], None] | None = None,
 ) -> IngestResult:
-    """Ingest the reports (registered partitions) in as few runs as possible, then refresh
-    the summaries.
+    """Ingest the reports (registered partitions) in as few runs as possible; each run
+    also refreshes the summaries, and a separate refresh runs when none could.
 
     Neighbouring partitions go in one run (extracted side by side, loaded by one writer).
     A report that fails or is quarantined stops its run; the run's other reports are
@@ -222,7 +222,7 @@ def ingest_all(
     warehouse_db = defs.resources["warehouse_db"]
     order = instance.get_dynamic_partitions(report_partitions.name)
     pending = {r.name for r in reports}
-    outcomes = []
+    outcomes, runs_succeeded = [], []
     while pending:
         retry = set()
         for batch in contiguous_batches(order, pending):
@@ -233,6 +233,7 @@ def ingest_all(
             )
             with warehouse_db.connect() as con:
                 attempts = warehouse.run_attempts(con, result.run_id)
+            runs_succeeded.append(result.success)
             run_errors, failed_checks = _run_errors(result)
             settled = any(status != "skipped" for status, _ in attempts.values())
             for report in batch:
@@ -256,5 +257,8 @@ def ingest_all(
                     on_report(outcome)
         pending = retry
 
+    if runs_succeeded and all(runs_succeeded):
+        return IngestResult(outcomes=outcomes, summaries_refreshed=True)
+    # Nothing to ingest, or a run stopped before its summaries step.
     refreshed, errors = refresh_summaries(defs, instance)
     return IngestResult(outcomes=outcomes, summaries_refreshed=refreshed, summaries_errors=errors)

@@ -1,18 +1,20 @@
-"""Jobs: ingest reports (one partition, or a range of them in one run), and refresh the
-cross-report summaries."""
+"""Jobs: ingest reports (one partition, or a range of them in one run) and refresh what
+is computed over all of them; refresh only the latter."""
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
 # The in-process executor keeps one DuckDB writer per run (the extract step fans out to
 # worker processes itself, and only they parse PDFs); the instance
-# (dagster_home/dagster.yaml) keeps one run at a time, and the `duckdb_warehouse` pool
-# one step with the file open, also across in-process runs of `perf-pipeline ingest`.
+# (dagster_home/dagster.yaml) keeps one queued run at a time, and a step that finds the
+# file held by another process (an in-process run of `perf-pipeline ingest`, a reader)
+# waits for it.
 ingest_report_job = define_asset_job(
     name="ingest_report",
-    selection=AssetSelection.groups("extract", "warehouse"),
+    selection=AssetSelection.groups("extract", "warehouse", "summaries", "trends"),
     executor_def=in_process_executor,
-    description="Extract, validate, load and score report PDFs: one partition, or a range "
-    "of partitions in one run (what `perf-pipeline ingest` and backfills launch).",
+    description="Extract, validate, load and score report PDFs (one partition, or a range "
+    "of partitions in one run: what `perf-pipeline ingest` and backfills launch), then "
+    "rebuild the summary and trend tables and their Parquet exports.",
 )
 
 refresh_summaries_job = define_asset_job(

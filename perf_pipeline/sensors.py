@@ -1,6 +1,7 @@
-"""Sensors: raw/ → one ingest run per new or changed PDF; ingest success → summaries.
+"""The raw/ sensor: one ingest run per new or changed PDF (its summaries refresh is part of
+the run).
 
-Both are on by default in the project's instance (`dagster dev` runs the daemon that
+It is on by default in the project's instance (`dagster dev` runs the daemon that
 ticks them). The raw/ sensor never opens the DuckDB file (a run may hold it): what was
 already ingested comes from its cursor and from the instance's materialisations.
 """
@@ -11,28 +12,22 @@ import json
 
 from dagster import (
     AssetObservation,
-    DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
-    RunsFilter,
-    RunStatusSensorContext,
     SensorEvaluationContext,
     SensorResult,
-    SkipReason,
-    run_status_sensor,
     sensor,
 )
 
 from .assets import report_pdf
 from .ingest import (
-    TRIGGER_TAG,
     ReportFile,
     already_handled,
     compare,
     run_tags,
     scan_reports,
 )
-from .jobs import ingest_report_job, refresh_summaries_job
+from .jobs import ingest_report_job
 from .partitions import report_partitions
 from .resources import RawReportsResource
 
@@ -96,25 +91,3 @@ def raw_reports_sensor(
         asset_events=events,
         cursor=dump_cursor(files),
     )
-
-
-@run_status_sensor(
-    run_status=DagsterRunStatus.SUCCESS,
-    monitored_jobs=[ingest_report_job],
-    request_job=refresh_summaries_job,
-    default_status=DefaultSensorStatus.RUNNING,
-    description="After a report was ingested from the UI or the raw/ sensor, refresh the "
-    "summaries, trends and Parquet exports (once, however many reports are waiting).",
-)
-def summaries_after_ingest(context: RunStatusSensorContext):
-    if context.dagster_run.tags.get(TRIGGER_TAG) == "cli":
-        return SkipReason("perf-pipeline ingest refreshes the summaries itself")
-    waiting = context.instance.get_run_records(
-        RunsFilter(job_name=refresh_summaries_job.name,
-                   statuses=[DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED]),
-        limit=1,
-    )
-    if waiting:
-        return SkipReason("a refresh_summaries run is already waiting")
-    return RunRequest(run_key=f"summaries-after-{context.dagster_run.run_id}",
-                      tags={TRIGGER_TAG: "sensor"})

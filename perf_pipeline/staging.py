@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
@@ -21,9 +21,9 @@ from pathlib import Path
 
 from .extract import Extraction, ReportError, extract_report
 
-# A worker process is replaced after this many reports, so memory a PDF leaves behind in
-# the parser's C libraries cannot pile up over a large batch.
-REPORTS_PER_WORKER = 20
+# Worker processes are replaced after this many reports each, so memory a PDF leaves
+# behind in the parser's C libraries cannot pile up over a large batch.
+REPORTS_PER_WORKER = 50
 
 
 @cache
@@ -111,25 +111,30 @@ def extract_all(jobs: list[ExtractionJob], stage: ExtractionStage, workers: int)
     it finishes. One job, or one worker, runs in this process (no pool to start)."""
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
-            yield extract_and_stage(job, stage.directory)
+            try:
+                yield extract_and_stage(job, stage.directory)
+            except Exception as exc:  # noqa: BLE001 - the same as a worker's crash
+                yield _crashed(job, exc)
         return
     context = get_context("forkserver")
     context.set_forkserver_preload(["perf_pipeline.staging"])
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
-                             max_tasks_per_child=REPORTS_PER_WORKER) as pool:
-        futures: dict[Future, ExtractionJob] = {
-            pool.submit(extract_and_stage, job, stage.directory): job for job in jobs
-        }
-        from concurrent.futures import as_completed
+    # A fresh pool per chunk, rather than max_tasks_per_child, which can hang the
+    # executor on CPython 3.11 when a worker retires with work still queued.
+    chunk = workers * REPORTS_PER_WORKER
+    for start in range(0, len(jobs), chunk):
+        batch = jobs[start:start + chunk]
+        with ProcessPoolExecutor(max_workers=min(workers, len(batch)),
+                                 mp_context=context) as pool:
+            futures = {pool.submit(extract_and_stage, job, stage.directory): job
+                       for job in batch}
+            for future in as_completed(futures):
+                try:
+                    yield future.result()
+                except Exception as exc:  # noqa: BLE001 - a worker that raised or died
+                    yield _crashed(futures[future], exc)
 
-        for future in as_completed(futures):
-            yield _outcome(future, futures[future])
 
-
-def _outcome(future: Future, job: ExtractionJob) -> ExtractionOutcome:
-    """A worker that raised or died is that report's failure, not the batch's."""
-    try:
-        return future.result()
-    except Exception as exc:  # noqa: BLE001 - reported per report, with its type
-        return ExtractionOutcome(job.report, "internal", f"{job.report}: extraction crashed "
-                                 f"({type(exc).__name__}: {exc})")
+def _crashed(job: ExtractionJob, exc: Exception) -> ExtractionOutcome:
+    """An extractor bug, or a worker killed under it, fails that report, not the batch."""
+    return ExtractionOutcome(job.report, "internal", f"{job.report}: extraction crashed "
+                             f"({type(exc).__name__}: {exc})")

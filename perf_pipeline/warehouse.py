@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -176,42 +177,57 @@ def entity_year_conflicts(
 
 def load_report(con: duckdb.DuckDBPyConnection, extraction: Extraction, rows: pd.DataFrame) -> int:
     """Replace one report's metadata and KPI rows in a single transaction."""
-    identity = extraction.identity
-    _check_entity_year_is_free(con, extraction.report, identity.entity, identity.year)
+    return load_reports(con, [replace(extraction, rows=rows)])[extraction.report]
+
+
+def load_reports(con: duckdb.DuckDBPyConnection, extractions: list[Extraction]) -> dict[str, int]:
+    """Replace several reports' metadata and KPI rows in a single transaction; returns
+    report -> rows loaded."""
+    for extraction in extractions:
+        identity = extraction.identity
+        _check_entity_year_is_free(con, extraction.report, identity.entity, identity.year)
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    reports = pd.DataFrame({
+        "report": [e.report for e in extractions],
+        "entity": [e.identity.entity for e in extractions],
+        "year": pd.array([e.identity.year for e in extractions], dtype="Int64"),
+        "title": [e.identity.title for e in extractions],
+        "entity_source": [e.identity.entity_source for e in extractions],
+        "year_source": [e.identity.year_source for e in extractions],
+        "pages": [e.pages for e in extractions],
+        "kpi_tables": [e.kpi_tables for e in extractions],
+        "sha256": [file_sha256(e.path) for e in extractions],
+        "loaded_at": [loaded_at] * len(extractions),
+    })
+    rows = pd.concat([e.rows for e in extractions], ignore_index=True)
+    con.register("incoming_reports", reports)
     con.register("incoming_rows", rows)
     try:
         with transaction(con):
-            _delete_report(con, extraction.report)
-            con.execute(
-                "INSERT INTO reports BY NAME SELECT * FROM (VALUES ($report, $entity, $year, "
-                "$title, $entity_source, $year_source, $pages, $kpi_tables, $sha256, $loaded_at)) "
-                "AS t(report, entity, year, title, entity_source, year_source, pages, kpi_tables, "
-                "sha256, loaded_at)",
-                {
-                    "report": extraction.report,
-                    "entity": identity.entity,
-                    "year": identity.year,
-                    "title": identity.title,
-                    "entity_source": identity.entity_source,
-                    "year_source": identity.year_source,
-                    "pages": extraction.pages,
-                    "kpi_tables": extraction.kpi_tables,
-                    "sha256": file_sha256(extraction.path),
-                    "loaded_at": datetime.now(UTC).replace(tzinfo=None),
-                },
-            )
+            for table in ("kpi_scores", "kpi_rows", "reports"):
+                con.execute(f"DELETE FROM {table} WHERE list_contains($reports, report)",
+                            {"reports": list(reports["report"])})
+            con.execute("INSERT INTO reports BY NAME SELECT * FROM incoming_reports")
             con.execute("INSERT INTO kpi_rows BY NAME SELECT * FROM incoming_rows")
     finally:
+        con.unregister("incoming_reports")
         con.unregister("incoming_rows")
-    return len(rows)
+    return {e.report: len(e.rows) for e in extractions}
+
+
+def score_reports(con: duckdb.DuckDBPyConnection, reports: list[str]) -> pd.DataFrame:
+    """Recompute the reports' scores (replacing earlier ones) in one statement, and
+    return their KPIs."""
+    with transaction(con):
+        con.execute("DELETE FROM kpi_scores WHERE list_contains($reports, report)",
+                    {"reports": reports})
+        con.execute(read_sql("03_score_kpis.sql"), {"reports": reports})
+    return report_kpis(con, reports)
 
 
 def score_report(con: duckdb.DuckDBPyConnection, report: str) -> pd.DataFrame:
-    """Recompute one report's scores (replacing earlier ones) and return its KPIs."""
-    with transaction(con):
-        con.execute("DELETE FROM kpi_scores WHERE report = $report", {"report": report})
-        con.execute(read_sql("03_score_kpis.sql"), {"report": report})
-    return report_kpis(con, report)
+    """Recompute one report's scores and return its KPIs."""
+    return score_reports(con, [report])
 
 
 def report_kpis(con: duckdb.DuckDBPyConnection, reports: str | list[str]) -> pd.DataFrame:
@@ -371,5 +387,11 @@ def export_tables(con: duckdb.DuckDBPyConnection, directory: Path) -> dict[str, 
 
 def report_info(con: duckdb.DuckDBPyConnection, report: str) -> dict:
     """The `reports` row of one report (entity, year, sha256, ...)."""
-    frame = con.execute("SELECT * FROM reports WHERE report = $report", {"report": report}).df()
-    return frame.iloc[0].to_dict() if len(frame) else {}
+    return reports_info(con, [report]).get(report, {})
+
+
+def reports_info(con: duckdb.DuckDBPyConnection, reports: list[str]) -> dict[str, dict]:
+    """Report -> its `reports` row, for several reports in one query."""
+    frame = con.execute("SELECT * FROM reports WHERE list_contains($reports, report)",
+                        {"reports": reports}).df()
+    return {row["report"]: row for row in frame.to_dict("records")}

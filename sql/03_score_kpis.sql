@@ -1,4 +1,4 @@
--- Recompute the score of every KPI row of one report ($report) from its target
+-- Recompute the score of every KPI row of the reports in $reports (a list) from its target
 -- and achieved value, and compare it with the score the report printed.
 --
 -- Direction (which way is better), first rule that applies:
@@ -35,7 +35,7 @@ WITH parsed AS (
            parse_value(r.achieved) AS a,
            parse_value(r.score_reported) AS s
     FROM kpi_rows r
-    WHERE r.report = $report
+    WHERE list_contains($reports, r.report)
 ),
 override AS (
     SELECT p.report, p.page, p.row_index, o.direction, o.reason

@@ -107,5 +107,5 @@ def test_the_command_retries_the_good_reports_from_their_staged_rows(tmp_path):
             "reused_staged_extraction"].value) for r in records.records)
     assert reused.count(("a_bergamo.pdf", False)) == 1
     assert reused.count(("c_lodi.pdf", False)) == 1
-    assert ExtractionStage(db.parent / "staging").reusable(
-        "a_bergamo.pdf", query(db, "SELECT sha256 FROM reports WHERE report = 'a_bergamo.pdf'")[0][0])
+    [(sha256,)] = query(db, "SELECT sha256 FROM reports WHERE report = 'a_bergamo.pdf'")
+    assert ExtractionStage(db.parent / "staging").reusable("a_bergamo.pdf", sha256)

@@ -14,7 +14,6 @@ from dagster import AssetCheckKey, AssetKey, DagsterInstance, instance_for_test,
 from pdfgen import KpiTable, build_report_pdf
 
 from perf_pipeline.assets import extracted_kpi_rows, kpi_scores, report_pdf, warehouse_kpi_rows
-from perf_pipeline.checks import extracted_rows_match_schema, scores_match_schema
 from perf_pipeline.definitions import build_definitions
 from perf_pipeline.partitions import report_partitions
 from perf_pipeline.resources import RawReportsResource, WarehouseResource
@@ -81,11 +80,16 @@ def test_fixture_report_materialises_with_passing_checks(instance, tmp_path):
     assert {e.check_name: e.passed for e in evaluations} == {
         "extracted_rows_match_schema": True,
         "scores_match_schema": True,
+        "summaries_add_up": True,
+        "trends_match_schema": True,
     }
     materialised = {
         m.asset_key.to_user_string(): m for m in result.get_asset_materialization_events()
     }
-    assert set(materialised) == {"extracted_kpi_rows", "warehouse_kpi_rows", "kpi_scores"}
+    # The report's partition, then the tables over every loaded report.
+    assert set(materialised) == {"extracted_kpi_rows", "warehouse_kpi_rows", "kpi_scores",
+                                 "kpi_summaries", "kpi_trends", "area_trends",
+                                 "warehouse_exports"}
     meta = materialised["extracted_kpi_rows"].materialization.metadata
     assert meta["dagster/row_count"].value == 68
     assert meta["entity"].value == "Comune di Milano"
@@ -167,8 +171,6 @@ def test_materialize_the_assets_directly(instance, tmp_path):
             extracted_kpi_rows,
             warehouse_kpi_rows,
             kpi_scores,
-            extracted_rows_match_schema,
-            scores_match_schema,
         ],
         partition_key="piccolo.pdf",
         instance=instance,

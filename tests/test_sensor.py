@@ -15,8 +15,6 @@ from dagster import (
     DefaultSensorStatus,
     RunRequest,
     SensorResult,
-    SkipReason,
-    build_run_status_sensor_context,
     build_schedule_context,
     build_sensor_context,
     instance_for_test,
@@ -27,7 +25,7 @@ from perf_pipeline.definitions import build_definitions
 from perf_pipeline.ingest import SHA256_TAG, TRIGGER_TAG
 from perf_pipeline.partitions import report_partitions
 from perf_pipeline.schedules import monthly_refresh
-from perf_pipeline.sensors import raw_reports_sensor, summaries_after_ingest
+from perf_pipeline.sensors import raw_reports_sensor
 from perf_pipeline.warehouse import file_sha256
 
 HEADER = ["Obiettivo", "KPI", "Target", "Target Raggiunto", "Risultato 2021"]
@@ -70,7 +68,6 @@ def evaluate(instance, defs, cursor=None) -> SensorResult:
 
 def test_sensors_are_on_by_default_and_the_schedule_is_monthly_in_rome():
     assert raw_reports_sensor.default_status == DefaultSensorStatus.RUNNING
-    assert summaries_after_ingest.default_status == DefaultSensorStatus.RUNNING
     assert monthly_refresh.cron_schedule == "0 6 1 * *"
     assert monthly_refresh.execution_timezone == "Europe/Rome"
     assert monthly_refresh.default_status == DefaultScheduleStatus.RUNNING
@@ -135,28 +132,13 @@ def test_content_ingested_elsewhere_is_not_run_again(instance, raw, tmp_path):
         ).fetchall()
     assert ledger == [(run.run_id, "ingested", "ui", file_sha256(pdf), 2)]
 
-    # The summaries follow a successful ingest, except after the command line's runs
-    # (it refreshes them itself).
-    context = build_run_status_sensor_context(
-        sensor_name=summaries_after_ingest.name,
-        dagster_instance=instance,
-        dagster_run=instance.get_run_by_id(run.run_id),
-        dagster_event=run.get_run_success_event(),
-    )
-    request = summaries_after_ingest(context)
-    assert isinstance(request, RunRequest)
-    assert request.run_key == f"summaries-after-{run.run_id}"
-
-    cli_run = defs.resolve_job_def("ingest_report").execute_in_process(
-        partition_key=pdf.name, instance=instance, tags={TRIGGER_TAG: "cli"}
-    )
-    context = build_run_status_sensor_context(
-        sensor_name=summaries_after_ingest.name,
-        dagster_instance=instance,
-        dagster_run=instance.get_run_by_id(cli_run.run_id),
-        dagster_event=cli_run.get_run_success_event(),
-    )
-    assert isinstance(summaries_after_ingest(context), SkipReason)
+    # The same run refreshed the summaries over every loaded report.
+    summaries = {m.asset_key.to_user_string() for m in run.get_asset_materialization_events()
+                 for m in [m.materialization] if m.partition is None}
+    assert summaries == {"kpi_summaries", "kpi_trends", "area_trends", "warehouse_exports"}
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT report, kpis FROM summary_by_report").fetchall() == [
+            (pdf.name, 2)]
 
 
 def test_monthly_schedule_ingests_what_is_new_then_refreshes(raw, tmp_path):

@@ -169,7 +169,7 @@ def test_sensors_schedule_and_chart_metadata(webserver):
     [location] = data["workspaceOrError"]["locationEntries"]
     [repository] = location["locationOrLoadError"]["repositories"]
     sensors = {s["name"]: s["sensorState"]["status"] for s in repository["sensors"]}
-    assert sensors == {"raw_reports_sensor": "RUNNING", "summaries_after_ingest": "RUNNING"}
+    assert sensors == {"raw_reports_sensor": "RUNNING"}
     [schedule] = repository["schedules"]
     assert (schedule["name"], schedule["cronSchedule"], schedule["executionTimezone"]) == (
         "monthly_refresh", "0 6 1 * *", "Europe/Rome")

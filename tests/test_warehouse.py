@@ -51,12 +51,13 @@ def test_failed_load_rolls_back_and_keeps_previous_rows(tmp_path):
         before = con.execute("SELECT * FROM kpi_rows ORDER BY report, page, row_index").df()
         broken = kpi_frame("one.pdf", CELLS + CELLS)  # same (page, row_index) twice
         broken.loc[2:, "row_index"] = [1, 2]
-        extraction = type("E", (), {})()
-        extraction.report, extraction.path = "one.pdf", tmp_path / "one.pdf"
+        from perf_pipeline.extract import Extraction
         from perf_pipeline.extract.identity import ReportIdentity
 
-        extraction.identity = ReportIdentity("Comune di Test", 2021, "t", "document", "document")
-        extraction.pages, extraction.kpi_tables = 1, 1
+        extraction = Extraction(
+            report="one.pdf", path=tmp_path / "one.pdf", rows=broken, pages=1, kpi_tables=1,
+            seconds=0.0,
+            identity=ReportIdentity("Comune di Test", 2021, "t", "document", "document"))
         with pytest.raises(duckdb.ConstraintException):
             warehouse.load_report(con, extraction, broken)
         after = con.execute("SELECT * FROM kpi_rows ORDER BY report, page, row_index").df()

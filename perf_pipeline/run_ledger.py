@@ -1,0 +1,68 @@
+"""The ingestion ledger of a run: what each step records for each report of its run.
+
+The partitioned steps write one attempt per report and run (sql/05_ledger.sql). A report
+that stops a run of several is recorded with its reason, and the run's other reports as
+`skipped`, so `perf-pipeline ingest` knows which to run again.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from dagster import Failure
+
+from . import warehouse
+from .ingest import TRIGGER_TAG
+from .resources import WarehouseResource
+
+
+def run_trigger(tags) -> str:
+    """Who started this run, for the ledger: cli / sensor / schedule, else the UI."""
+    return tags.get(TRIGGER_TAG, "ui")
+
+
+def record_attempts(context, warehouse_db: WarehouseResource,
+                    attempts: dict[str, tuple[str, dict]], con=None) -> None:
+    """Write report -> (status, fields) of this run to the ingestion ledger, in one go
+    (on ``con`` when the step has the warehouse open already)."""
+    if con is None:
+        with warehouse_db.connect() as con:
+            record_attempts(context, warehouse_db, attempts, con)
+        return
+    with warehouse.transaction(con):
+        for report, (status, fields) in attempts.items():
+            warehouse.record_attempt(con, context.run.run_id, report, status,
+                                     trigger=run_trigger(context.run.tags), **fields)
+
+
+def stop_batch(context, warehouse_db: WarehouseResource, errors: dict[str, tuple[str, str]],
+               metadata: dict | None = None) -> Failure:
+    """Record report -> (status, error) of the reports that stopped this run, mark the
+    other reports of the run skipped, and return the step's Failure."""
+    others = [r for r in context.partition_keys if r not in errors]
+    culprits = ", ".join(sorted(errors))
+    record_attempts(context, warehouse_db, {
+        **{r: (status, {"error": error}) for r, (status, error) in errors.items()},
+        **{r: ("skipped", {"error": f"not loaded: {culprits} of the same run failed"})
+           for r in others},
+    })
+    described = "\n".join(error for _, error in errors.values())
+    if others:
+        described += f"\n({len(others)} other report(s) of this run not loaded: ingest again)"
+    return Failure(description=described, metadata=metadata or {})
+
+
+def error_message(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+@contextmanager
+def attempts_fail_on_error(context, warehouse_db: WarehouseResource) -> Iterator[None]:
+    """An unexpected exception of the step marks every report of the run failed."""
+    try:
+        yield
+    except Failure:
+        raise
+    except Exception as exc:
+        record_attempts(context, warehouse_db, {
+            r: ("failed", {"error": error_message(exc)}) for r in context.partition_keys})
+        raise
