@@ -42,7 +42,10 @@ class Line:
 
     @property
     def size(self) -> float:
-        return max(w.get("size", self.bottom - self.top) for w in self.words)
+        sizes = [w["size"] for w in self.words if "size" in w]
+        if len(sizes) < len(self.words):  # a word without a font size: the line's height
+            sizes.append(self.bottom - self.top)
+        return max(sizes)
 
     @property
     def font(self) -> str:
@@ -51,19 +54,17 @@ class Line:
 
 def group_lines(words: list[dict]) -> list[Line]:
     """Cluster words into lines by vertical overlap, left to right within a line."""
-    lines: list[list[dict]] = []
+    lines: list[tuple[float, list[float], list[dict]]] = []  # first top, [right], words
     for w in sorted(words, key=lambda w: (round(w["top"], 1), w["x0"])):
         height = max(w["bottom"] - w["top"], 1.0)
-        for line in lines:
-            ref = line[0]
-            if abs(ref["top"] - w["top"]) < 0.5 * height and w["x0"] >= max(
-                x["x1"] for x in line
-            ) - 1:
+        for top, right, line in lines:
+            if abs(top - w["top"]) < 0.5 * height and w["x0"] >= right[0] - 1:
                 line.append(w)
+                right[0] = max(right[0], w["x1"])
                 break
         else:
-            lines.append([w])
-    result = [Line(sorted(line, key=lambda w: w["x0"])) for line in lines]
+            lines.append((w["top"], [w["x1"]], [w]))
+    result = [Line(sorted(line, key=lambda w: w["x0"])) for _, _, line in lines]
     return sorted(result, key=lambda ln: (ln.top, ln.x0))
 
 
