@@ -199,18 +199,16 @@ def warehouse_kpi_rows(context: AssetExecutionContext, warehouse_db: WarehouseRe
     files, before any report of the run is loaded."""
     reports = list(context.partition_keys)
     stage = warehouse_db.stage()
-    with attempts_fail_on_error(context, warehouse_db):
-        identities = {}
-        for report in reports:
-            identity = stage.read(report).identity
-            identities[report] = (identity.entity, identity.year)
-        with warehouse_db.connect() as con:
-            conflicts = warehouse.entity_year_conflicts(con, identities)
+    identities = {}
+    for report in reports:
+        identity = stage.read(report).identity
+        identities[report] = (identity.entity, identity.year)
+    with attempts_fail_on_error(context, warehouse_db), warehouse_db.connect() as con:
+        conflicts = warehouse.entity_year_conflicts(con, identities)
         if conflicts:
             raise stop_batch(context, warehouse_db,
-                             {r: ("failed", e) for r, e in conflicts.items()})
-        with warehouse_db.connect() as con:
-            load_all(context, con, stage, reports)
+                             {r: ("failed", e) for r, e in conflicts.items()}, con=con)
+        load_all(context, con, stage, reports)
     context.add_asset_metadata({"database": warehouse_db.database})
 
 

@@ -20,7 +20,7 @@ def _png(fig) -> bytes:
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=80)
     plt.close(fig)
     return buffer.getvalue()
 
@@ -44,15 +44,25 @@ def _heatmap(shares: pd.DataFrame, title: str) -> bytes:
         shares = shares.iloc[:MAX_ROWS]
         title += f" (first {MAX_ROWS} of {total} rows)"
     rows, cols = max(len(shares), 1), max(len(shares.columns), 1)
-    fig, ax = plt.subplots(figsize=(min(3.5 + 0.7 * cols, 16), 1.4 + 0.26 * rows))
+    labels = [_short(str(r)) for r in shares.index]
+    # Room for the row labels measured up front (8 pt glyphs are at most ~5 pt wide), so
+    # the figure is drawn once, not laid out by a trial draw (bbox_inches="tight").
+    label_width = (5.0 * max(map(len, labels), default=0) + 16) / 72
+    plot_width = min(1.2 + 0.7 * cols, 12)
+    width, height = label_width + plot_width + 1.4, 1.2 + 0.26 * rows
+    fig, ax = plt.subplots(figsize=(width, height))
+    fig.subplots_adjust(left=label_width / width, right=1 - 1.4 / width,
+                        top=1 - 0.45 / height, bottom=0.45 / height)
     image = ax.imshow(shares.to_numpy(dtype=float) if len(shares) else [[float("nan")]],
                       cmap="RdYlGn", vmin=0, vmax=100, aspect="auto")
     ax.set_xticks(range(len(shares.columns)), [str(c) for c in shares.columns], fontsize=8)
-    ax.set_yticks(range(len(shares)), [_short(str(r)) for r in shares.index], fontsize=8)
+    ax.set_yticks(range(len(shares)), labels, fontsize=8)
     if rows * cols <= MAX_LABELLED_CELLS:
         for (i, j), value in pd.DataFrame(shares.to_numpy()).stack().items():
             ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=7)
-    fig.colorbar(image, ax=ax, label="KPIs met (%)", fraction=0.04)
+    colorbar_axes = fig.add_axes((1 - 1.2 / width, 0.45 / height, 0.15 / width,
+                                  1 - 0.9 / height))
+    fig.colorbar(image, cax=colorbar_axes, label="KPIs met (%)")
     ax.set_title(title, fontsize=10)
     return _png(fig)
 

@@ -35,7 +35,7 @@ def record_attempts(context, warehouse_db: WarehouseResource,
 
 
 def stop_batch(context, warehouse_db: WarehouseResource, errors: dict[str, tuple[str, str]],
-               metadata: dict | None = None) -> Failure:
+               metadata: dict | None = None, con=None) -> Failure:
     """Record report -> (status, error) of the reports that stopped this run, mark the
     other reports of the run skipped, and return the step's Failure."""
     others = [r for r in context.partition_keys if r not in errors]
@@ -44,7 +44,7 @@ def stop_batch(context, warehouse_db: WarehouseResource, errors: dict[str, tuple
         **{r: (status, {"error": error}) for r, (status, error) in errors.items()},
         **{r: ("skipped", {"error": f"not loaded: {culprits} of the same run failed"})
            for r in others},
-    })
+    }, con)
     described = "\n".join(error for _, error in errors.values())
     if others:
         described += f"\n({len(others)} other report(s) of this run not loaded: ingest again)"
