@@ -9,6 +9,7 @@ the ingestion ledger (sql/05_ledger.sql) of their run.
 
 import time
 import warnings
+from collections.abc import Iterator
 
 import pandas as pd
 from dagster import (
@@ -19,6 +20,7 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
     asset,
+    multi_asset,
 )
 from dagster_pandera import pandera_schema_to_dagster_type
 
@@ -261,19 +263,55 @@ def score_metadata(kpis: pd.DataFrame, sha256: str) -> dict:
 INGEST_ASSETS = [extracted_kpi_rows, warehouse_kpi_rows, kpi_scores]
 
 
-@asset(
-    deps=[kpi_scores],
-    group_name="summaries",
-    kinds={"duckdb", "sql"},
-    metadata=column_schema(KpiSummary),
-    check_specs=[SUMMARIES_ADD_UP],
+@multi_asset(
+    specs=[
+        AssetSpec("kpi_summaries", deps=[kpi_scores], group_name="summaries",
+                  kinds={"duckdb", "sql"}, metadata=column_schema(KpiSummary),
+                  description="summary_by_report / _area / _objective / _status over every "
+                  "loaded report."),
+        AssetSpec("kpi_trends", deps=[kpi_scores], group_name="trends",
+                  kinds={"duckdb", "sql"}, metadata=column_schema(KpiTrends),
+                  description="Each KPI linked to the same KPI in the entity's previous "
+                  "report (override, exact text, or fuzzy match: sql/06_kpi_trends.sql), with "
+                  "the change of score; `kpi_links` holds the links."),
+        AssetSpec("area_trends", deps=["kpi_trends"], group_name="trends",
+                  kinds={"duckdb", "sql"}, skippable=True,
+                  description="Per entity and area, year over year: KPIs, share met, change "
+                  "in points, added / dropped / improved / worsened KPIs (table "
+                  "`trend_by_area`, sql/07_area_trends.sql)."),
+        AssetSpec("warehouse_exports", deps=["kpi_summaries", "area_trends"],
+                  group_name="summaries", kinds={"parquet"}, skippable=True,
+                  description="The summary, trend and ledger tables as Parquet files beside "
+                  "the database (<db dir>/exports/), each replaced atomically: read these "
+                  "while the UI is up, since a run holds the DuckDB file while it writes."),
+    ],
+    check_specs=[SUMMARIES_ADD_UP, TRENDS_MATCH_SCHEMA],
 )
-def kpi_summaries(warehouse_db: WarehouseResource) -> MaterializeResult:
-    """summary_by_report / _area / _objective / _status over every loaded report."""
+def all_reports_tables(warehouse_db: WarehouseResource) -> Iterator[MaterializeResult]:
+    """The tables over every loaded report, in one step and one connection (four steps
+    cost more than the SQL): summaries and trends with their blocking checks, then area
+    trends and the Parquet exports, which are left alone when a check failed."""
     with warehouse_db.connect() as con:
-        tables = warehouse.refresh_summaries(con)
+        summaries = warehouse.refresh_summaries(con)
+        trends = warehouse.refresh_trends(con)
+        checked = [check_summaries(summaries), check_trends(trends["kpi_trends"])]
+        yield summaries_result(summaries, checked[0])
+        yield trends_result(trends, checked[1])
+        if not all(c.passed for c in checked):
+            return
+        yield area_trends_result(warehouse.refresh_area_trends(con)["trend_by_area"])
+        directory = warehouse.exports_dir(warehouse_db.database)
+        written = warehouse.export_tables(con, directory)
+    yield MaterializeResult(asset_key="warehouse_exports", metadata={
+        "directory": MetadataValue.path(str(directory.resolve())),
+        "files": MetadataValue.md("\n".join(f"- `{p.name}`" for p in written.values())),
+    })
+
+
+def summaries_result(tables: dict[str, pd.DataFrame], check) -> MaterializeResult:
     by_report = tables["summary_by_report"]
     return MaterializeResult(
+        asset_key="kpi_summaries",
         metadata={
             "dagster/row_count": len(by_report),
             **{f"rows_{name}": len(frame) for name, frame in tables.items()},
@@ -281,27 +319,16 @@ def kpi_summaries(warehouse_db: WarehouseResource) -> MaterializeResult:
             "chart": MetadataValue.md(charts.markdown_image(
                 charts.share_met_by_report(by_report), "Share of KPIs met, per entity and year")),
         },
-        check_results=[check_summaries(tables)],
+        check_results=[check],
     )
 
 
-@asset(
-    deps=[kpi_scores],
-    group_name="trends",
-    kinds={"duckdb", "sql"},
-    metadata=column_schema(KpiTrends),
-    check_specs=[TRENDS_MATCH_SCHEMA],
-)
-def kpi_trends(warehouse_db: WarehouseResource) -> MaterializeResult:
-    """Each KPI linked to the same KPI in the entity's previous report (override, exact
-    text, or fuzzy match: sql/06_kpi_trends.sql), with the change of score; `kpi_links`
-    holds the links."""
-    with warehouse_db.connect() as con:
-        tables = warehouse.refresh_trends(con)
+def trends_result(tables: dict[str, pd.DataFrame], check) -> MaterializeResult:
     trends = tables["kpi_trends"]
     changes = trends.groupby(["year", "change"]).size()
     notable = trends[~trends["change"].isin(["unchanged", "first report"])]
     return MaterializeResult(
+        asset_key="kpi_trends",
         metadata={
             "dagster/row_count": len(trends),
             "links": len(tables["kpi_links"]),
@@ -311,49 +338,21 @@ def kpi_trends(warehouse_db: WarehouseResource) -> MaterializeResult:
                 changes.rename("kpis").reset_index().to_markdown(index=False)),
             "what_changed": preview(notable, TREND_PREVIEW_COLUMNS),
         },
-        check_results=[check_trends(trends)],
+        check_results=[check],
     )
 
 
-@asset(
-    deps=[kpi_trends],
-    group_name="trends",
-    kinds={"duckdb", "sql"},
-)
-def area_trends(warehouse_db: WarehouseResource) -> MaterializeResult:
-    """Per entity and area, year over year: KPIs, share met, change in points, added /
-    dropped / improved / worsened KPIs (table `trend_by_area`, sql/07_area_trends.sql)."""
-    with warehouse_db.connect() as con:
-        table = warehouse.refresh_area_trends(con)["trend_by_area"]
+def area_trends_result(table: pd.DataFrame) -> MaterializeResult:
     latest = table.sort_values("year").groupby(["entity", "area_key"]).tail(1)
     return MaterializeResult(
+        asset_key="area_trends",
         metadata={
             "dagster/row_count": len(table),
             "latest_year_by_area": preview(latest, AREA_PREVIEW_COLUMNS),
             "chart": MetadataValue.md(charts.markdown_image(
                 charts.share_met_by_area(table), "Share of KPIs met by area, per year")),
-        }
+        },
     )
 
 
-@asset(
-    deps=[kpi_summaries, area_trends],
-    group_name="summaries",
-    kinds={"parquet"},
-)
-def warehouse_exports(warehouse_db: WarehouseResource) -> MaterializeResult:
-    """The summary, trend and ledger tables as Parquet files beside the database
-    (<db dir>/exports/), each replaced atomically: read these while the UI is up, since
-    a run holds the DuckDB file while it writes."""
-    directory = warehouse.exports_dir(warehouse_db.database)
-    with warehouse_db.connect() as con:
-        written = warehouse.export_tables(con, directory)
-    return MaterializeResult(
-        metadata={
-            "directory": MetadataValue.path(str(directory.resolve())),
-            "files": MetadataValue.md("\n".join(f"- `{p.name}`" for p in written.values())),
-        }
-    )
-
-
-SUMMARY_ASSETS = [kpi_summaries, kpi_trends, area_trends, warehouse_exports]
+SUMMARY_ASSETS = [all_reports_tables]

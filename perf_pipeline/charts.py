@@ -83,8 +83,13 @@ def share_met_by_area(trend_by_area: pd.DataFrame) -> bytes:
     labels = frame.groupby(["entity", "area_key"])["area"].last()
     shares = frame.pivot_table(index=["entity", "area_key"], columns="year",
                                values="share_met_pct")
+    entities = shares.index.get_level_values("entity").unique()
+    title = "Share of KPIs met by area, per year"
+    if len(entities) == 1:  # the entity goes in the title, not on every row
+        shares.index = [labels[(entity, key)] for entity, key in shares.index]
+        return _heatmap(shares, f"{entities[0]}: {title[0].lower()}{title[1:]}")
     shares.index = [f"{entity} · {labels[(entity, key)]}" for entity, key in shares.index]
-    return _heatmap(shares, "Share of KPIs met by area, per year")
+    return _heatmap(shares, title)
 
 
 def markdown_image(png: bytes, alt: str) -> str:

@@ -67,10 +67,11 @@ def schema_failures(model, frame: pd.DataFrame) -> pd.DataFrame | None:
 def check_result(spec: AssetCheckSpec, frame: pd.DataFrame, cases: pd.DataFrame | None,
                  **extra_metadata) -> AssetCheckResult:
     if cases is None:
-        return AssetCheckResult(check_name=spec.name, passed=True,
+        return AssetCheckResult(asset_key=spec.asset_key, check_name=spec.name, passed=True,
                                 metadata={"rows_checked": len(frame), **extra_metadata})
     shown = cases[["column", "check", "index", "failure_case"]].head(MAX_FAILURE_CASES)
     return AssetCheckResult(
+        asset_key=spec.asset_key,
         check_name=spec.name,
         passed=False,
         metadata={
@@ -154,7 +155,8 @@ def check_summaries(tables: dict[str, pd.DataFrame]) -> AssetCheckResult:
     result = check_result(SUMMARIES_ADD_UP, frame, schema_failures(KpiSummary, frame),
                           reports_with_mismatched_totals=", ".join(mismatched) or "none")
     if mismatched and result.passed:
-        return AssetCheckResult(check_name=SUMMARIES_ADD_UP.name, passed=False,
+        return AssetCheckResult(asset_key=SUMMARIES_ADD_UP.asset_key,
+                                check_name=SUMMARIES_ADD_UP.name, passed=False,
                                 metadata=result.metadata)
     return result
 

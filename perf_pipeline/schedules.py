@@ -50,11 +50,11 @@ def monthly_refresh(context: ScheduleEvaluationContext, raw_reports: RawReportsR
             yield RunRequest(
                 run_key=f"{file.name}:{file.sha256}",
                 partition_key=file.name,
-                asset_selection=[a.key for a in INGEST_ASSETS],
+                asset_selection=[k for a in INGEST_ASSETS for k in a.keys],
                 tags=run_tags(file, "schedule"),
             )
     yield RunRequest(
         run_key="refresh_summaries",
-        asset_selection=[a.key for a in SUMMARY_ASSETS],
+        asset_selection=[k for a in SUMMARY_ASSETS for k in a.keys],
         tags={TRIGGER_TAG: "schedule"},
     )

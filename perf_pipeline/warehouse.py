@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,8 +39,10 @@ EXPORT_TABLES = [*SUMMARY_TABLES, "kpi_trends", "trend_by_area", "ingestion_ledg
 LOCK_TIMEOUT_SECONDS = 60.0
 
 
+@cache
 def schema_fingerprint() -> str:
-    """sha256 of the schema SQL and the seed files: what a warehouse was built from."""
+    """sha256 of the schema SQL and the seed files: what a warehouse was built from
+    (read once per process: every step's connection asks)."""
     digest = hashlib.sha256()
     seeds = sorted((sql_dir() / "seeds").glob("*.csv"))
     for path in [*(sql_dir() / name for name in SCHEMA_FILES), *seeds]:
