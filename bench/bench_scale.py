@@ -6,6 +6,7 @@ Usage (from the repo root):
 Writes a synthetic corpus (bench/make_corpus.py) to a temporary folder, then reports:
   * bare pdfplumber `extract_tables()` seconds over the corpus, and the wall time of
     `perf-pipeline ingest` on it (fresh DuckDB and Dagster instance);
+  * the seconds to recompute the cross-report tables in SQL with the corpus loaded;
   * incremental: with the corpus loaded, the time to ingest one more report, against
     ingesting that report alone into an empty warehouse;
   * peak RSS of `perf-pipeline ingest` on one report of --big-pages pages.
@@ -19,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -27,12 +29,25 @@ from common import REPO, ingest, plain_pdfplumber  # noqa: E402
 from make_corpus import synthetic_tables  # noqa: E402
 from pdfgen import build_report_pdf  # noqa: E402
 
+from perf_pipeline import warehouse  # noqa: E402
+
 
 def write_corpus(folder: Path, reports: int, seed: int) -> list[Path]:
     subprocess.run([sys.executable, str(REPO / "bench" / "make_corpus.py"), str(folder),
                     "--reports", str(reports), "--seed", str(seed)], check=True,
                    capture_output=True)
     return sorted(folder.glob("*.pdf"))
+
+
+def summaries_sql_seconds(db: Path) -> float:
+    """Seconds to recompute every table over all loaded reports (summaries, KPI links
+    and trends, area trends) in SQL, as the ingest run does."""
+    with warehouse.connect(db) as con:
+        started = time.perf_counter()
+        warehouse.refresh_summaries(con)
+        warehouse.refresh_trends(con)
+        warehouse.refresh_area_trends(con)
+        return time.perf_counter() - started
 
 
 def main() -> None:
@@ -54,6 +69,7 @@ def main() -> None:
         figures["main_command_s"], _ = ingest(raw, tmp_path / "home", tmp_path / "w.duckdb")
         figures["main_command_over_pdfplumber"] = (
             figures["main_command_s"] / figures["pdfplumber_extract_tables_s"])
+        figures["summaries_sql_s"] = summaries_sql_seconds(tmp_path / "w.duckdb")
 
         shutil.copy(extra, raw)
         figures["add_one_to_loaded_s"], _ = ingest(raw, tmp_path / "home", tmp_path / "w.duckdb")
