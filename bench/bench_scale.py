@@ -66,7 +66,8 @@ def main() -> None:
             shutil.copy(path, raw)
         figures: dict[str, float | int] = {"reports": len(corpus)}
         figures["pdfplumber_extract_tables_s"], _ = plain_pdfplumber(corpus)
-        figures["main_command_s"], _ = ingest(raw, tmp_path / "home", tmp_path / "w.duckdb")
+        figures["main_command_s"], figures["main_command_peak_rss_mb"] = ingest(
+            raw, tmp_path / "home", tmp_path / "w.duckdb")
         figures["main_command_over_pdfplumber"] = (
             figures["main_command_s"] / figures["pdfplumber_extract_tables_s"])
         figures["summaries_sql_s"] = summaries_sql_seconds(tmp_path / "w.duckdb")
