@@ -8,8 +8,8 @@ import io
 import pandas as pd
 
 LABEL_CHARS = 45
-MAX_ROWS = 80
-MAX_LABELLED_CELLS = 400
+MAX_ROWS = 40
+MAX_LABELLED_CELLS = 60
 
 
 def _short(label: str) -> str:

@@ -40,6 +40,10 @@ TRIGGER_TAG = "perf_pipeline/trigger"
 SHA256_TAG = "perf_pipeline/sha256"
 # The last step of an ingest run; its materialisation carries the file's sha256.
 INGESTED_ASSET = AssetKey("kpi_scores")
+# A run keeps its events and every report's metadata in memory until it ends: a bigger
+# batch is split into runs of this many reports, so memory stays flat however many
+# files wait (measured peak: about 306 MB for 1 report, 350 MB for 100).
+MAX_REPORTS_PER_RUN = 100
 PENDING_RUN_STATUSES = [
     DagsterRunStatus.QUEUED,
     DagsterRunStatus.NOT_STARTED,
@@ -183,13 +187,15 @@ def register_reports(instance: DagsterInstance, names: list[str]) -> None:
         instance.add_dynamic_partitions(report_partitions.name, new)
 
 
-def contiguous_batches(partition_order: list[str], wanted: set[str]) -> list[list[str]]:
-    """The wanted reports as runs of neighbouring partitions (a run covers a key range)."""
+def contiguous_batches(partition_order: list[str], wanted: set[str],
+                       most: int = MAX_REPORTS_PER_RUN) -> list[list[str]]:
+    """The wanted reports as runs of neighbouring partitions (a run covers a key range),
+    at most ``most`` per run."""
     batches: list[list[str]] = []
     previous_wanted = False
     for key in partition_order:
         if key in wanted:
-            if not previous_wanted:
+            if not previous_wanted or len(batches[-1]) == most:
                 batches.append([])
             batches[-1].append(key)
         previous_wanted = key in wanted

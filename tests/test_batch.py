@@ -33,6 +33,7 @@ def test_contiguous_batches_follow_the_partition_order():
     assert contiguous_batches(order, {"a.pdf", "b.pdf", "d.pdf"}) == [["a.pdf", "b.pdf"],
                                                                       ["d.pdf"]]
     assert contiguous_batches(order, set()) == []
+    assert contiguous_batches(order, set(order), most=2) == [order[:2], order[2:4], order[4:]]
     assert batch_run_options(["d.pdf"]) == {"partition_key": "d.pdf"}
     assert batch_run_options(["a.pdf", "b.pdf"])["tags"] == {
         "dagster/asset_partition_range_start": "a.pdf",
