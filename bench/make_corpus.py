@@ -66,7 +66,7 @@ def main() -> None:
     rng = random.Random(args.seed)
     for i in range(args.reports):
         city = CITIES[i % len(CITIES)]
-        year = 2015 + (i // len(CITIES)) % 10
+        year = 2015 + i // len(CITIES)  # one report per city and year, however many
         n_tables = rng.randint(3, max(3, args.pages_max - 1))
         title = f"La Valutazione della Performance {year} del Comune di {city}"
         path = args.out / f"{city.lower()}_performance_{year}_{i:04d}.pdf"
