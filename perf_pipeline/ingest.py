@@ -210,6 +210,20 @@ def batch_run_options(batch: list[str]) -> dict:
                      ASSET_PARTITION_RANGE_END_TAG: batch[-1]}}
 
 
+def report_outcome(report: str, run_id: str, attempt: tuple[str, str | None] | None,
+                   run_errors: list[str]) -> ReportOutcome:
+    """A report's outcome from its (status, error) in the run's ledger; without one (the
+    run died before recording it), the run's own errors."""
+    status, error = attempt or (None, None)
+    if status == "ingested":
+        return ReportOutcome(report, True, run_id)
+    if status == "quarantined" and error:
+        return ReportOutcome(report, False, run_id,
+                             failed_checks=[error.split(" failed:", 1)[0]])
+    return ReportOutcome(report, False, run_id,
+                         errors=[error] if error else run_errors or ["run failed"])
+
+
 def ingest_all(
     defs: Definitions,
     instance: DagsterInstance,
@@ -241,23 +255,14 @@ def ingest_all(
                 attempts = warehouse.run_attempts(con, result.run_id)
             runs_succeeded.append(result.success)
             run_errors, failed_checks = _run_errors(result)
+            run_errors += [f"check failed: {c}" for c in failed_checks]
             settled = any(status != "skipped" for status, _ in attempts.values())
             for report in batch:
-                status, error = attempts.get(report, (None, None))
-                if status == "skipped" and settled:
+                attempt = attempts.get(report)
+                if settled and attempt and attempt[0] == "skipped":
                     retry.add(report)
                     continue
-                outcome = ReportOutcome(
-                    report=report,
-                    success=status == "ingested",
-                    run_id=result.run_id,
-                    errors=[error] if error and status != "quarantined" else (
-                        [] if status in ("ingested", "quarantined") else run_errors),
-                    failed_checks=[error.split(" failed:", 1)[0]]
-                    if status == "quarantined" and error else [],
-                )
-                if not outcome.success and not outcome.errors and not outcome.failed_checks:
-                    outcome.errors = run_errors + failed_checks or ["run failed"]
+                outcome = report_outcome(report, result.run_id, attempt, run_errors)
                 outcomes.append(outcome)
                 if on_report:
                     on_report(outcome)
