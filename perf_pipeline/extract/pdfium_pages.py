@@ -127,6 +127,8 @@ class PdfiumPage(Page):
         self._fonts = fonts
         # pdfminer measures y from the MediaBox's bottom edge; PDFium in user space.
         self._y_shift = pdfium_page.get_mediabox()[1]
+        # What _place needs for every glyph, read once (they are properties of Page).
+        self._top_of_zero = self.height + self.mediabox[1]
 
     def parse_objects(self) -> dict[str, list[dict]]:
         objects: dict[str, list[dict]] = {"char": self._chars()}
@@ -146,7 +148,7 @@ class PdfiumPage(Page):
 
     def _place(self, obj: dict, x0: float, y0: float, x1: float, y1: float) -> dict:
         y0, y1 = y0 - self._y_shift, y1 - self._y_shift
-        top = self.height - y1 + self.mediabox[1]
+        top = self._top_of_zero - y1
         obj.update(
             x0=x0,
             x1=x1,
