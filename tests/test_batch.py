@@ -110,3 +110,31 @@ def test_the_command_retries_the_good_reports_from_their_staged_rows(tmp_path):
     assert reused.count(("c_lodi.pdf", False)) == 1
     [(sha256,)] = query(db, "SELECT sha256 FROM reports WHERE report = 'a_bergamo.pdf'")
     assert ExtractionStage(db.parent / "staging").reusable("a_bergamo.pdf", sha256)
+
+
+def test_a_failed_summary_check_leaves_area_trends_and_exports_alone(tmp_path, monkeypatch):
+    """The four tables over all reports are one step: when a blocking check of the
+    summaries fails, the later tables and the Parquet exports are not written."""
+    from dagster import AssetCheckResult
+
+    import perf_pipeline.assets as assets
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    report(raw / "a_bergamo.pdf", "Bergamo", 2020, ["KPI uno"])
+    db = tmp_path / "w.duckdb"
+    monkeypatch.setattr(assets, "check_summaries", lambda tables: AssetCheckResult(
+        asset_key="kpi_summaries", check_name="summaries_add_up", passed=False))
+    defs = build_definitions(database=str(db), raw_dir=str(raw))
+    with instance_for_test() as instance:
+        instance.add_dynamic_partitions(report_partitions.name, ["a_bergamo.pdf"])
+        result = defs.resolve_job_def("ingest_report").execute_in_process(
+            instance=instance, raise_on_error=False, partition_key="a_bergamo.pdf")
+    assert not result.success
+    materialised = {e.materialization.asset_key.to_user_string()
+                    for e in result.get_asset_materialization_events()}
+    assert {"kpi_summaries", "kpi_trends"} <= materialised
+    assert not materialised & {"area_trends", "warehouse_exports"}
+    assert not (db.parent / "exports").exists()
+    failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
+    assert failed == ["summaries_add_up"]
