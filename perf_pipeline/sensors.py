@@ -1,5 +1,5 @@
-"""The raw/ sensor: one ingest run per new or changed PDF (its summaries refresh is part of
-the run).
+"""The raw/ sensor: an ingest run for the PDFs that arrived together (one per changed
+PDF); the summaries refresh is part of the run.
 
 It is on by default in the project's instance (`dagster dev` runs the daemon that
 ticks them). The raw/ sensor never opens the DuckDB file (a run may hold it): what was
@@ -8,6 +8,7 @@ already ingested comes from its cursor and from the instance's materialisations.
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from dagster import (
@@ -21,9 +22,12 @@ from dagster import (
 
 from .assets import report_pdf
 from .ingest import (
+    TRIGGER_TAG,
     ReportFile,
     already_handled,
+    batch_run_options,
     compare,
+    contiguous_batches,
     run_tags,
     scan_reports,
 )
@@ -59,13 +63,14 @@ def raw_reports_sensor(
                       {n: f.sha256 for n, f in seen.items()})
     partitions = set(context.instance.get_dynamic_partitions(report_partitions.name))
 
-    runs, events = [], []
+    new_partitions = sorted(n for n in files if n not in partitions)
+    runs, events, waiting = [], [], []
     for name in changes.to_ingest:
         file = files[name]
         if already_handled(context.instance, file):
             context.log.info(f"{name}: sha256 {file.sha256[:12]} already ingested or queued")
             continue
-        runs.append(RunRequest(partition_key=name, tags=run_tags(file, "sensor")))
+        waiting.append(name)
         if name in changes.changed:
             events.append(AssetObservation(
                 asset_key=report_pdf.key, partition=name,
@@ -82,7 +87,18 @@ def raw_reports_sensor(
                 metadata={"event": "deleted from raw/",
                           "remove_rows_with": f"perf-pipeline forget {name}"},
             ))
-    new_partitions = sorted(n for n in files if n not in partitions)
+    # Files that arrive together go in one run (the partitions this tick adds are
+    # neighbours); the other ones run alone.
+    order = [*context.instance.get_dynamic_partitions(report_partitions.name), *new_partitions]
+    for batch in contiguous_batches(order, set(waiting)):
+        if len(batch) == 1:
+            runs.append(RunRequest(partition_key=batch[0],
+                                   tags=run_tags(files[batch[0]], "sensor")))
+        else:
+            contents = hashlib.sha256("".join(files[n].sha256 for n in batch).encode())
+            runs.append(RunRequest(
+                run_key=f"{batch[0]}..{batch[-1]}:{contents.hexdigest()[:16]}",
+                tags={TRIGGER_TAG: "sensor", **batch_run_options(batch)["tags"]}))
     return SensorResult(
         run_requests=runs,
         dynamic_partitions_requests=(

@@ -1,4 +1,4 @@
-"""The raw/ sensor, the summaries sensor and the monthly schedule, evaluated on a real
+"""The raw/ sensor and the monthly schedule, evaluated on a real
 instance against real files in a temporary raw/, with real (small) ingest runs."""
 
 from __future__ import annotations
@@ -108,6 +108,30 @@ def test_new_file_then_nothing_then_changed_then_deleted(instance, raw, tmp_path
     # Reported once; the partition (and the rows) stay until an explicit forget.
     assert evaluate(instance, defs, fourth.cursor).asset_events == []
     assert instance.get_dynamic_partitions(report_partitions.name) == ["esempio_2021.pdf"]
+
+
+def test_files_that_arrive_together_are_one_run(instance, raw, tmp_path):
+    db = tmp_path / "w.duckdb"
+    defs = build_definitions(database=str(db), raw_dir=str(raw))
+    for year in (2019, 2020, 2021):
+        small_report(raw / f"esempio_{year}.pdf", year=year)
+    result = evaluate(instance, defs)
+    [run] = result.run_requests
+    assert run.partition_key is None and run.tags[TRIGGER_TAG] == "sensor"
+    assert (run.tags["dagster/asset_partition_range_start"],
+            run.tags["dagster/asset_partition_range_end"]) == ("esempio_2019.pdf",
+                                                               "esempio_2021.pdf")
+    # What the daemon launches: the job with the request's tags.
+    launched = defs.resolve_job_def("ingest_report").execute_in_process(
+        instance=instance, tags=run.tags, raise_on_error=False)
+    assert launched.success
+    with duckdb.connect(str(db), read_only=True) as con:
+        ledger = con.execute("SELECT report, status, trigger, run_id FROM ingestion_ledger "
+                             "ORDER BY report").fetchall()
+    assert ledger == [(f"esempio_{y}.pdf", "ingested", "sensor", launched.run_id)
+                      for y in (2019, 2020, 2021)]
+    # The next tick finds nothing to do.
+    assert evaluate(instance, defs, result.cursor).run_requests == []
 
 
 def test_content_ingested_elsewhere_is_not_run_again(instance, raw, tmp_path):
