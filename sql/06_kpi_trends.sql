@@ -99,16 +99,27 @@ open_previous AS (
     ANTI JOIN linked l
       ON l.previous_report = p.report AND l.previous_page = p.page
      AND l.previous_row_index = p.row_index
+),
+scored AS (
+    SELECT c.report, c.page, c.row_index,
+           p.report AS previous_report, p.page AS previous_page,
+           p.row_index AS previous_row_index,
+           kpi_similarity(c.kpi_key, p.kpi_key) AS similarity,
+           c.objective_key = p.objective_key AS same_objective,
+           abs(c.page - p.page) AS page_distance
+    FROM open_current c
+    JOIN open_previous p ON p.report = c.compare_with
+    WHERE list_sort(regexp_extract_all(c.kpi_key, '\d+'))
+        = list_sort(regexp_extract_all(p.kpi_key, '\d+'))
+      -- The similarity (Indel ratio) is at most 100 * (1 - |la - lb| / (la + lb)): a pair
+      -- whose lengths differ more cannot reach the threshold, so it is not scored (kpi_key
+      -- is ASCII, so length() counts what the ratio counts).
+      AND abs(length(c.kpi_key) - length(p.kpi_key))
+          <= (1 - kpi_match_threshold() / 100) * (length(c.kpi_key) + length(p.kpi_key))
 )
-SELECT c.report, c.page, c.row_index,
-       p.report AS previous_report, p.page AS previous_page, p.row_index AS previous_row_index,
-       kpi_similarity(c.kpi_key, p.kpi_key) AS similarity,
-       c.objective_key = p.objective_key AS same_objective,
-       abs(c.page - p.page) AS page_distance
-FROM open_current c
-JOIN open_previous p ON p.report = c.compare_with
-WHERE list_sort(regexp_extract_all(c.kpi_key, '\d+'))
-    = list_sort(regexp_extract_all(p.kpi_key, '\d+'));
+-- Only candidates over the threshold are kept: the best-match ranking below looks at
+-- nothing else, and all pairs of a large warehouse would not fit in memory.
+SELECT * FROM scored WHERE similarity >= kpi_match_threshold();
 
 CREATE OR REPLACE TEMP TABLE links_fuzzy AS
 SELECT report, page, row_index, previous_report, previous_page, previous_row_index,
