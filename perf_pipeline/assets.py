@@ -29,6 +29,7 @@ from .checks import (
     EXTRACTED_ROWS_MATCH_SCHEMA,
     SCORES_MATCH_SCHEMA,
     SUMMARIES_ADD_UP,
+    SUMMARY_PARTS,
     TRENDS_MATCH_SCHEMA,
     check_extracted_rows,
     check_scores,
@@ -292,11 +293,13 @@ def all_reports_tables(warehouse_db: WarehouseResource) -> Iterator[MaterializeR
     cost more than the SQL): summaries and trends with their blocking checks, then area
     trends and the Parquet exports, which are left alone when a check failed."""
     with warehouse_db.connect() as con:
-        summaries = warehouse.refresh_summaries(con)
-        trends = warehouse.refresh_trends(con)
-        checked = [check_summaries(summaries), check_trends(trends["kpi_trends"])]
-        yield summaries_result(summaries, checked[0])
-        yield trends_result(trends, checked[1])
+        summary_rows = warehouse.refresh_summaries(con)
+        warehouse.refresh_trends(con)
+        checked = [check_summaries(warehouse.summaries_by_entity(con, SUMMARY_PARTS)),
+                   check_trends(warehouse.trends_by_entity(con))]
+        yield summaries_result(summary_rows,
+                               con.execute("SELECT * FROM summary_by_report").df(), checked[0])
+        yield trends_result(warehouse.trends_overview(con, PREVIEW_ROWS), checked[1])
         if not all(c.passed for c in checked):
             return
         yield area_trends_result(warehouse.refresh_area_trends(con)["trend_by_area"])
@@ -308,13 +311,13 @@ def all_reports_tables(warehouse_db: WarehouseResource) -> Iterator[MaterializeR
     })
 
 
-def summaries_result(tables: dict[str, pd.DataFrame], check) -> MaterializeResult:
-    by_report = tables["summary_by_report"]
+def summaries_result(rows: dict[str, int], by_report: pd.DataFrame, check
+                     ) -> MaterializeResult:
     return MaterializeResult(
         asset_key="kpi_summaries",
         metadata={
             "dagster/row_count": len(by_report),
-            **{f"rows_{name}": len(frame) for name, frame in tables.items()},
+            **{f"rows_{name}": count for name, count in rows.items()},
             "summary_by_report": preview(by_report, list(by_report.columns)),
             "chart": MetadataValue.md(charts.markdown_image(
                 charts.share_met_by_report(by_report), "Share of KPIs met, per entity and year")),
@@ -323,20 +326,16 @@ def summaries_result(tables: dict[str, pd.DataFrame], check) -> MaterializeResul
     )
 
 
-def trends_result(tables: dict[str, pd.DataFrame], check) -> MaterializeResult:
-    trends = tables["kpi_trends"]
-    changes = trends.groupby(["year", "change"]).size()
-    notable = trends[~trends["change"].isin(["unchanged", "first report"])]
+def trends_result(overview: dict, check) -> MaterializeResult:
     return MaterializeResult(
         asset_key="kpi_trends",
         metadata={
-            "dagster/row_count": len(trends),
-            "links": len(tables["kpi_links"]),
-            "links_by_method": MetadataValue.json(
-                tables["kpi_links"]["method"].value_counts().to_dict()),
+            "dagster/row_count": overview["rows"],
+            "links": overview["links"],
+            "links_by_method": MetadataValue.json(overview["links_by_method"]),
             "changes_by_year": MetadataValue.md(
-                changes.rename("kpis").reset_index().to_markdown(index=False)),
-            "what_changed": preview(notable, TREND_PREVIEW_COLUMNS),
+                overview["changes_by_year"].to_markdown(index=False)),
+            "what_changed": preview(overview["what_changed"], TREND_PREVIEW_COLUMNS),
         },
         check_results=[check],
     )

@@ -8,6 +8,7 @@ UI. A report whose rows fail is 'quarantined' in the ingestion ledger.
 
 
 import warnings
+from collections.abc import Iterable
 
 import pandas as pd
 import pandera.errors
@@ -141,19 +142,29 @@ def check_scores(context: AssetExecutionContext, warehouse_db: WarehouseResource
                             nothing_loaded_yet=False)
 
 
-def check_summaries(tables: dict[str, pd.DataFrame]) -> AssetCheckResult:
-    parts = ("summary_by_report", "summary_by_area", "summary_by_objective")
-    frame = pd.concat([tables[name].assign(summary=name) for name in parts],
-                      ignore_index=True)
-    totals = {name: tables[name].groupby("report")["kpis"].sum() for name in parts}
-    mismatched = sorted(
-        report
-        for name in ("summary_by_area", "summary_by_objective")
-        for report, kpis in totals[name].items()
-        if totals["summary_by_report"].get(report) != kpis
-    )
-    result = check_result(SUMMARIES_ADD_UP, frame, schema_failures(KpiSummary, frame),
-                          reports_with_mismatched_totals=", ".join(mismatched) or "none")
+SUMMARY_PARTS = ["summary_by_report", "summary_by_area", "summary_by_objective"]
+
+
+def check_summaries(chunks: Iterable[dict[str, pd.DataFrame]]) -> AssetCheckResult:
+    """KpiSummary over the summary tables, and every report's area and objective totals
+    equal to its report total; one chunk (an entity's tables) at a time."""
+    rows, failures, mismatched = 0, [], []
+    for tables in chunks:
+        frame = pd.concat([tables[name].assign(summary=name) for name in SUMMARY_PARTS],
+                          ignore_index=True)
+        frame.index = pd.RangeIndex(rows, rows + len(frame))
+        rows += len(frame)
+        if (cases := schema_failures(KpiSummary, frame)) is not None:
+            failures.append(cases)
+        totals = {name: tables[name].groupby("report")["kpis"].sum() for name in SUMMARY_PARTS}
+        mismatched += [report
+                       for name in ("summary_by_area", "summary_by_objective")
+                       for report, kpis in totals[name].items()
+                       if totals["summary_by_report"].get(report) != kpis]
+    result = check_result(SUMMARIES_ADD_UP, pd.DataFrame(index=pd.RangeIndex(rows)),
+                          pd.concat(failures, ignore_index=True) if failures else None,
+                          reports_with_mismatched_totals=", ".join(sorted(set(mismatched)))
+                          or "none")
     if mismatched and result.passed:
         return AssetCheckResult(asset_key=SUMMARIES_ADD_UP.asset_key,
                                 check_name=SUMMARIES_ADD_UP.name, passed=False,
@@ -161,5 +172,15 @@ def check_summaries(tables: dict[str, pd.DataFrame]) -> AssetCheckResult:
     return result
 
 
-def check_trends(trends: pd.DataFrame) -> AssetCheckResult:
-    return check_result(TRENDS_MATCH_SCHEMA, trends, schema_failures(KpiTrends, trends))
+def check_trends(chunks: Iterable[pd.DataFrame]) -> AssetCheckResult:
+    """KpiTrends over kpi_trends, one chunk (an entity's rows) at a time; the failure
+    cases' row numbers count across chunks."""
+    rows, failures = 0, []
+    for chunk in chunks:
+        chunk.index = pd.RangeIndex(rows, rows + len(chunk))
+        rows += len(chunk)
+        if (cases := schema_failures(KpiTrends, chunk)) is not None:
+            failures.append(cases)
+    checked = pd.DataFrame(index=pd.RangeIndex(rows))
+    return check_result(TRENDS_MATCH_SCHEMA, checked,
+                        pd.concat(failures, ignore_index=True) if failures else None)

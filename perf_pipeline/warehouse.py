@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 SCHEMA_FILES = ["00_schema.sql", "01_macros.sql", "02_views.sql", "05_ledger.sql"]
 SUMMARY_TABLES = ["summary_by_report", "summary_by_area", "summary_by_objective",
                   "summary_by_status"]
-TREND_TABLES = ["kpi_links", "kpi_trends"]
 AREA_TREND_TABLES = ["trend_by_area"]
 # What is written as Parquet after every summaries run, for readers while runs write.
 EXPORT_TABLES = [*SUMMARY_TABLES, "kpi_trends", "trend_by_area", "ingestion_ledger"]
@@ -242,11 +241,23 @@ def report_kpis(con: duckdb.DuckDBPyConnection, reports: str | list[str]) -> pd.
     ).df()
 
 
-def refresh_summaries(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
-    """Rebuild every summary table from the scored KPIs, atomically."""
+def refresh_summaries(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rebuild every summary table from the scored KPIs, atomically; returns each
+    table's row count."""
     with transaction(con):
         con.execute(read_sql("04_summaries.sql"))
-    return {name: con.execute(f"SELECT * FROM {name}").df() for name in SUMMARY_TABLES}
+    return {name: con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+            for name in SUMMARY_TABLES}
+
+
+def summaries_by_entity(con: duckdb.DuckDBPyConnection,
+                        tables: list[str]) -> Iterator[dict[str, pd.DataFrame]]:
+    """The summary tables one entity at a time (a report belongs to one entity, so its
+    totals are all in the same chunk)."""
+    entities = con.execute("SELECT DISTINCT entity FROM summary_by_report ORDER BY 1").fetchall()
+    for (entity,) in entities:
+        yield {name: con.execute(f"SELECT * FROM {name} WHERE entity IS NOT DISTINCT FROM $e",
+                                 {"e": entity}).df() for name in tables}
 
 
 def delete_report(con: duckdb.DuckDBPyConnection, report: str) -> None:
@@ -354,12 +365,37 @@ def _register_kpi_similarity(con: duckdb.DuckDBPyConnection) -> None:
                         side_effects=False)
 
 
-def refresh_trends(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+def refresh_trends(con: duckdb.DuckDBPyConnection) -> None:
     """Re-link every KPI to the previous year's and rebuild kpi_links / kpi_trends."""
     _register_kpi_similarity(con)
     with transaction(con):
         con.execute(read_sql("06_kpi_trends.sql"))
-    return {name: con.execute(f"SELECT * FROM {name}").df() for name in TREND_TABLES}
+
+
+def trends_overview(con: duckdb.DuckDBPyConnection, preview_rows: int) -> dict:
+    """What the UI shows of kpi_trends / kpi_links, computed in SQL: kpi_trends has a
+    row per KPI and year of every report, too many to hold for a look."""
+    return {
+        "rows": con.execute("SELECT count(*) FROM kpi_trends").fetchall()[0][0],
+        "links": con.execute("SELECT count(*) FROM kpi_links").fetchall()[0][0],
+        "links_by_method": dict(con.execute(
+            "SELECT method, count(*) FROM kpi_links GROUP BY ALL ORDER BY ALL").fetchall()),
+        "changes_by_year": con.execute(
+            "SELECT year, change, count(*) AS kpis FROM kpi_trends GROUP BY ALL "
+            "ORDER BY ALL").df(),
+        "what_changed": con.execute(
+            "SELECT * FROM kpi_trends WHERE change NOT IN ('unchanged', 'first report') "
+            "ORDER BY entity, year, page NULLS LAST LIMIT $n", {"n": preview_rows}).df(),
+    }
+
+
+def trends_by_entity(con: duckdb.DuckDBPyConnection) -> Iterator[pd.DataFrame]:
+    """kpi_trends one entity at a time (what a check can hold however many reports are
+    loaded; the trend rules never cross entities)."""
+    entities = con.execute("SELECT DISTINCT entity FROM kpi_trends ORDER BY 1").fetchall()
+    for (entity,) in entities:
+        yield con.execute("SELECT * FROM kpi_trends WHERE entity IS NOT DISTINCT FROM $e",
+                          {"e": entity}).df()
 
 
 def refresh_area_trends(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:

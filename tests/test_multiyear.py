@@ -409,7 +409,8 @@ def test_fuzzy_threshold_numbers_and_overrides(tmp_path):
             "('Comune di Test', 2021, 'Case assegnate', 'Case sfitte recuperate', 'renamed'), "
             "('Comune di Test', 2021, 'Definizione Layout', '', 'a different layout')"
         )
-        trends = warehouse.refresh_trends(con)["kpi_trends"]
+        warehouse.refresh_trends(con)
+        trends = con.execute("SELECT * FROM kpi_trends").df()
     current = trends[(trends["year"] == 2021) & (trends["change"] != "dropped")].set_index("kpi")
     assert current.loc["Tempi di risposta: Social", "change"] == "added"
     assert current.loc["N. di pratiche rilasciate entro 30 giorni", "change"] == "added"
@@ -423,3 +424,22 @@ def test_fuzzy_threshold_numbers_and_overrides(tmp_path):
     dropped = set(trends[trends["change"] == "dropped"]["kpi"])
     assert dropped == {"Tempi di risposta: Scrivi", "N. di pratiche rilasciate entro 15 giorni",
                        "Definizione Layout"}
+
+
+def test_trend_check_reads_one_entity_at_a_time_and_still_fails(two_years):
+    """check_trends validates kpi_trends entity by entity (so it never holds the whole
+    table); a bad row of any chunk fails it, with a row number that counts across
+    chunks."""
+    from perf_pipeline.checks import check_trends
+
+    with duckdb.connect(str(two_years.db), read_only=True) as con:
+        trends = con.execute("SELECT * FROM kpi_trends ORDER BY ALL").df()
+    other = trends.assign(entity="Comune di Altrove")
+    assert check_trends([trends, other]).passed
+    broken = other.copy()
+    broken.loc[broken.index[3], "change"] = "got better"
+    result = check_trends([trends, broken])
+    assert not result.passed
+    assert result.metadata["rows_checked"].value == 2 * len(trends)
+    cases = result.metadata["failure_cases"].value
+    assert "got better" in cases and re.search(rf"\|\s+{len(trends) + 3} \| got better", cases)

@@ -68,7 +68,8 @@ def test_summaries_count_each_kpi_once(tmp_path):
     cells = CELLS + [dict(CELLS[0], is_duplicate=True, duplicate_of="p1r1", page=2)]
     with warehouse.connect(":memory:") as con:
         load_rows(con, tmp_path, "one.pdf", cells)
-        tables = warehouse.refresh_summaries(con)
+        rows = warehouse.refresh_summaries(con)
+        tables = {name: con.execute(f"SELECT * FROM {name}").df() for name in rows}
     report = tables["summary_by_report"].iloc[0]
     assert (report["kpis"], report["met"], report["partial"]) == (2, 1, 1)
     assert report["mean_score_recomputed"] == pytest.approx((100 + 79.875) / 2)
