@@ -8,7 +8,7 @@ Writes a synthetic corpus (bench/make_corpus.py) to a temporary folder, then rep
     `perf-pipeline ingest` on it (fresh DuckDB and Dagster instance);
   * the seconds to recompute the cross-report tables in SQL with the corpus loaded;
   * incremental: with the corpus loaded, the time to ingest one more report, against
-    ingesting that report alone into an empty warehouse;
+    ingesting that report alone into an empty warehouse (medians of --repeat);
   * peak RSS of `perf-pipeline ingest` on one report of --big-pages pages, and (to see
     that memory does not grow with the batch) on the corpus and on one report alone.
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,6 +57,7 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=10)
     parser.add_argument("--big-pages", type=int, default=500)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the incremental case")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
@@ -67,19 +69,30 @@ def main() -> None:
             shutil.copy(path, raw)
         figures: dict[str, float | int] = {"reports": len(corpus)}
         figures["pdfplumber_extract_tables_s"], _ = plain_pdfplumber(corpus)
+        loaded = tmp_path / "loaded"  # the warehouse, its staging and exports
         figures["main_command_s"], figures["main_command_peak_rss_mb"] = ingest(
-            raw, tmp_path / "home", tmp_path / "w.duckdb")
+            raw, tmp_path / "home", loaded / "w.duckdb")
         figures["main_command_over_pdfplumber"] = (
             figures["main_command_s"] / figures["pdfplumber_extract_tables_s"])
-        figures["summaries_sql_s"] = summaries_sql_seconds(tmp_path / "w.duckdb")
+        figures["summaries_sql_s"] = summaries_sql_seconds(loaded / "w.duckdb")
 
+        # Median of --repeat: each time from a copy of the loaded warehouse and instance
+        # (so the extra report is really new), against a fresh one for the report alone.
         shutil.copy(extra, raw)
-        figures["add_one_to_loaded_s"], _ = ingest(raw, tmp_path / "home", tmp_path / "w.duckdb")
-        alone = tmp_path / "alone"
-        alone.mkdir()
-        shutil.copy(extra, alone)
-        figures["one_alone_s"], figures["one_alone_peak_rss_mb"] = ingest(
-            alone, tmp_path / "home1", tmp_path / "w1.duckdb")
+        added, alone_runs = [], []
+        for i in range(args.repeat):
+            shutil.copytree(loaded, tmp_path / f"loaded{i}")
+            shutil.copytree(tmp_path / "home", tmp_path / f"home_loaded{i}")
+            added.append(ingest(raw, tmp_path / f"home_loaded{i}",
+                                tmp_path / f"loaded{i}" / "w.duckdb")[0])
+            alone = tmp_path / f"alone{i}"
+            alone.mkdir()
+            shutil.copy(extra, alone)
+            seconds, figures["one_alone_peak_rss_mb"] = ingest(
+                alone, tmp_path / f"home_alone{i}", tmp_path / f"w_alone{i}" / "w.duckdb")
+            alone_runs.append(seconds)
+        figures["add_one_to_loaded_s"] = statistics.median(added)
+        figures["one_alone_s"] = statistics.median(alone_runs)
         figures["incremental_ratio"] = figures["add_one_to_loaded_s"] / figures["one_alone_s"]
 
         big = tmp_path / "big"

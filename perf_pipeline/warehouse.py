@@ -32,6 +32,9 @@ SCHEMA_FILES = ["00_schema.sql", "01_macros.sql", "02_views.sql", "05_ledger.sql
 SUMMARY_TABLES = ["summary_by_report", "summary_by_area", "summary_by_objective",
                   "summary_by_status"]
 AREA_TREND_TABLES = ["trend_by_area"]
+# The checks over all reports read this many rows at a time (whole entities): pandera
+# costs about 25 ms a call, and the tables grow with every report loaded.
+CHUNK_ROWS = 20_000
 # What is written as Parquet after every summaries run, for readers while runs write.
 EXPORT_TABLES = [*SUMMARY_TABLES, "kpi_trends", "trend_by_area", "ingestion_ledger"]
 # A second process holding the file (a run, a reader) is waited for, not failed on.
@@ -250,14 +253,32 @@ def refresh_summaries(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             for name in SUMMARY_TABLES}
 
 
+def _entity_chunks(con: duckdb.DuckDBPyConnection, table: str) -> list[list[str | None]]:
+    """The table's entities in groups of about CHUNK_ROWS rows (whole entities each)."""
+    chunks: list[list[str | None]] = [[]]
+    rows = 0
+    for entity, count in con.execute(
+            f"SELECT entity, count(*) FROM {table} GROUP BY ALL ORDER BY 1").fetchall():
+        if rows and rows + count > CHUNK_ROWS:
+            chunks.append([])
+            rows = 0
+        chunks[-1].append(entity)
+        rows += count
+    return [chunk for chunk in chunks if chunk]
+
+
+def _rows_of(con: duckdb.DuckDBPyConnection, table: str, entities: list) -> pd.DataFrame:
+    # coalesce: a row without an entity is checked too (and fails the check).
+    return con.execute(f"SELECT * FROM {table} WHERE list_contains($e, coalesce(entity, ''))",
+                       {"e": [e or "" for e in entities]}).df()
+
+
 def summaries_by_entity(con: duckdb.DuckDBPyConnection,
                         tables: list[str]) -> Iterator[dict[str, pd.DataFrame]]:
-    """The summary tables one entity at a time (a report belongs to one entity, so its
-    totals are all in the same chunk)."""
-    entities = con.execute("SELECT DISTINCT entity FROM summary_by_report ORDER BY 1").fetchall()
-    for (entity,) in entities:
-        yield {name: con.execute(f"SELECT * FROM {name} WHERE entity IS NOT DISTINCT FROM $e",
-                                 {"e": entity}).df() for name in tables}
+    """The summary tables in chunks of whole entities (a report belongs to one entity, so
+    its totals are all in the same chunk)."""
+    for entities in _entity_chunks(con, "summary_by_objective"):
+        yield {name: _rows_of(con, name, entities) for name in tables}
 
 
 def delete_report(con: duckdb.DuckDBPyConnection, report: str) -> None:
@@ -390,12 +411,10 @@ def trends_overview(con: duckdb.DuckDBPyConnection, preview_rows: int) -> dict:
 
 
 def trends_by_entity(con: duckdb.DuckDBPyConnection) -> Iterator[pd.DataFrame]:
-    """kpi_trends one entity at a time (what a check can hold however many reports are
-    loaded; the trend rules never cross entities)."""
-    entities = con.execute("SELECT DISTINCT entity FROM kpi_trends ORDER BY 1").fetchall()
-    for (entity,) in entities:
-        yield con.execute("SELECT * FROM kpi_trends WHERE entity IS NOT DISTINCT FROM $e",
-                          {"e": entity}).df()
+    """kpi_trends in chunks of whole entities (what a check can hold however many reports
+    are loaded; the trend rules never cross entities)."""
+    for entities in _entity_chunks(con, "kpi_trends"):
+        yield _rows_of(con, "kpi_trends", entities)
 
 
 def refresh_area_trends(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
