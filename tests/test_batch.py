@@ -138,3 +138,29 @@ def test_a_failed_summary_check_leaves_area_trends_and_exports_alone(tmp_path, m
     assert not (db.parent / "exports").exists()
     failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
     assert failed == ["summaries_add_up"]
+
+
+def test_staging_and_workers_come_from_resource_configuration(three_reports, tmp_path):
+    """What a deployment over several machines changes: the staging directory (shared
+    storage) and the number of extraction processes are resource settings."""
+    from perf_pipeline.resources import RawReportsResource, WarehouseResource
+
+    shared = tmp_path / "shared" / "staging"
+    names = ["a_bergamo.pdf", "c_lodi.pdf"]
+    with instance_for_test() as instance:
+        instance.add_dynamic_partitions(report_partitions.name, names)
+        defs = build_definitions(database=str(tmp_path / "w.duckdb"),
+                                 raw_dir=str(three_reports))
+        result = defs.resolve_job_def("ingest_report").execute_in_process(
+            instance=instance, raise_on_error=False, **batch_run_options(names),
+            resources={
+                "raw_reports": RawReportsResource(directory=str(three_reports), workers=1),
+                "warehouse_db": WarehouseResource(database=str(tmp_path / "w.duckdb"),
+                                                  staging_directory=str(shared)),
+            })
+    assert result.success
+    assert sorted(p.name for p in shared.iterdir()) == [f"{n}.pickle" for n in names]
+    assert not (tmp_path / "staging").exists()
+    [meta] = [m.materialization.metadata for m in result.get_asset_materialization_events()
+              if m.materialization.asset_key == AssetKey("extracted_kpi_rows")][:1]
+    assert meta["workers"].value == 1
