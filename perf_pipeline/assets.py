@@ -172,8 +172,11 @@ def load_all(context, con, stage, reports: list[str]) -> None:
     """Load the staged reports, LOAD_CHUNK at a time (a transaction each), with each
     partition's metadata."""
     for start in range(0, len(reports), LOAD_CHUNK):
-        extractions = [stage.read(r) for r in reports[start:start + LOAD_CHUNK]]
-        loaded = warehouse.load_reports(con, extractions)
+        staged = [stage.read_staged(r) for r in reports[start:start + LOAD_CHUNK]]
+        extractions = [s.extraction for s in staged]
+        # The hash the rows were extracted from, not the file's now (it may have changed).
+        loaded = warehouse.load_reports(con, extractions, {
+            s.extraction.report: s.sha256 for s in staged})
         infos = warehouse.reports_info(con, list(loaded))
         for extraction in extractions:
             info = infos[extraction.report]
@@ -202,7 +205,7 @@ def warehouse_kpi_rows(context: AssetExecutionContext, warehouse_db: WarehouseRe
     files, before any report of the run is loaded."""
     reports = list(context.partition_keys)
     stage = warehouse_db.stage()
-    identities = {}
+    identities = {}  # a first pass keeps only these; the rows are read chunk by chunk below
     for report in reports:
         identity = stage.read(report).identity
         identities[report] = (identity.entity, identity.year)

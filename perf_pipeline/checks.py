@@ -23,7 +23,7 @@ from dagster import (
 
 from .partitions import report_partitions
 from .resources import WarehouseResource
-from .run_ledger import record_attempts, stop_batch
+from .run_ledger import record_attempts, record_stopped
 from .schemas import ExtractedKpiRows, KpiSummary, KpiTrends, ScoredKpis
 
 MAX_FAILURE_CASES = 50
@@ -123,7 +123,7 @@ def validate_reports(
                  f"failure case(s) ({meta['failed_checks'].value})")
         errors = {r: ("quarantined", error) for r in culprits}
         if nothing_loaded_yet:
-            stop_batch(context, warehouse_db, errors)
+            record_stopped(context, warehouse_db, errors)
         else:
             record_attempts(context, warehouse_db,
                             {r: (status, {"error": e}) for r, (status, e) in errors.items()})

@@ -34,17 +34,23 @@ def record_attempts(context, warehouse_db: WarehouseResource,
                                      trigger=run_trigger(context.run.tags), **fields)
 
 
-def stop_batch(context, warehouse_db: WarehouseResource, errors: dict[str, tuple[str, str]],
-               metadata: dict | None = None, con=None) -> Failure:
-    """Record report -> (status, error) of the reports that stopped this run, mark the
-    other reports of the run skipped, and return the step's Failure."""
-    others = [r for r in context.partition_keys if r not in errors]
+def record_stopped(context, warehouse_db: WarehouseResource,
+                   errors: dict[str, tuple[str, str]], con=None) -> None:
+    """Record report -> (status, error) of the reports that stopped this run, and the
+    other reports of the run as skipped."""
     culprits = ", ".join(sorted(errors))
     record_attempts(context, warehouse_db, {
         **{r: (status, {"error": error}) for r, (status, error) in errors.items()},
         **{r: ("skipped", {"error": f"not loaded: {culprits} of the same run failed"})
-           for r in others},
+           for r in context.partition_keys if r not in errors},
     }, con)
+
+
+def stop_batch(context, warehouse_db: WarehouseResource, errors: dict[str, tuple[str, str]],
+               metadata: dict | None = None, con=None) -> Failure:
+    """record_stopped(), and the step's Failure saying why."""
+    record_stopped(context, warehouse_db, errors, con)
+    others = [r for r in context.partition_keys if r not in errors]
     described = "\n".join(error for _, error in errors.values())
     if others:
         described += f"\n({len(others)} other report(s) of this run not loaded: ingest again)"

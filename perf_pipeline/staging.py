@@ -62,10 +62,14 @@ class ExtractionStage:
                         protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(partial, final)
 
-    def read(self, report: str) -> Extraction:
-        """The staged extraction of a report (raises FileNotFoundError when none is)."""
+    def read_staged(self, report: str) -> StagedExtraction:
+        """A report's staged extraction with the content hash it was read from (raises
+        FileNotFoundError when none is)."""
         with open(self.path(report), "rb") as fh:
-            return pickle.load(fh).extraction  # our own file, written by write()
+            return pickle.load(fh)  # our own file, written by write()
+
+    def read(self, report: str) -> Extraction:
+        return self.read_staged(report).extraction
 
     def reusable(self, report: str, sha256: str) -> bool:
         """A staged extraction of exactly this content by this extractor exists."""

@@ -185,9 +185,11 @@ def load_report(con: duckdb.DuckDBPyConnection, extraction: Extraction, rows: pd
     return load_reports(con, [replace(extraction, rows=rows)])[extraction.report]
 
 
-def load_reports(con: duckdb.DuckDBPyConnection, extractions: list[Extraction]) -> dict[str, int]:
+def load_reports(con: duckdb.DuckDBPyConnection, extractions: list[Extraction],
+                 sha256: dict[str, str] | None = None) -> dict[str, int]:
     """Replace several reports' metadata and KPI rows in a single transaction; returns
-    report -> rows loaded."""
+    report -> rows loaded. ``sha256``: report -> the content each extraction was read
+    from (else the file is hashed now)."""
     for extraction in extractions:
         identity = extraction.identity
         _check_entity_year_is_free(con, extraction.report, identity.entity, identity.year)
@@ -201,7 +203,7 @@ def load_reports(con: duckdb.DuckDBPyConnection, extractions: list[Extraction]) 
         "year_source": [e.identity.year_source for e in extractions],
         "pages": [e.pages for e in extractions],
         "kpi_tables": [e.kpi_tables for e in extractions],
-        "sha256": [file_sha256(e.path) for e in extractions],
+        "sha256": [(sha256 or {}).get(e.report) or file_sha256(e.path) for e in extractions],
         "loaded_at": [loaded_at] * len(extractions),
     })
     rows = pd.concat([e.rows for e in extractions], ignore_index=True)
