@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import sys
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -37,6 +39,19 @@ DatabaseOption = Annotated[
 def _fail(message: str, code: int = 1) -> None:
     err_console.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)
+
+
+@contextmanager
+def frozen_heap():
+    """Keep what is already loaded (Dagster, pandas, the definitions: it all lives until
+    the command ends) out of the cyclic garbage collector's way: every full collection
+    during a run would scan it again (measured: about 0.15-0.3 s of a one-report ingest).
+    Undone at the end, for callers that run commands in process."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 RawOption = Annotated[
@@ -90,7 +105,7 @@ def ingest(
             for line in outcome.errors + [f"check failed: {c}" for c in outcome.failed_checks]:
                 console.print(f"         {line}", highlight=False)
 
-    with DagsterInstance.get() as instance:
+    with frozen_heap(), DagsterInstance.get() as instance:
         register_reports(instance, sorted(files))
         result = ingest_all(defs, instance, [files[n] for n in to_ingest], on_report=show)
     for line in result.summaries_errors:

@@ -9,6 +9,7 @@ failed.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -127,8 +128,10 @@ def extract_all(jobs: list[ExtractionJob], stage: ExtractionStage, workers: int)
     chunk = workers * REPORTS_PER_WORKER
     for start in range(0, len(jobs), chunk):
         batch = jobs[start:start + chunk]
+        # gc.freeze: the preloaded modules live as long as the worker; full collections
+        # would otherwise scan them again and again while pages are parsed.
         with ProcessPoolExecutor(max_workers=min(workers, len(batch)),
-                                 mp_context=context) as pool:
+                                 mp_context=context, initializer=gc.freeze) as pool:
             futures = {pool.submit(extract_and_stage, job, stage.directory): job
                        for job in batch}
             for future in as_completed(futures):
