@@ -3,7 +3,7 @@ PYTHON ?= python3
 UV_VERSION := 0.13.9
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
-RUN := $(UV) run --frozen
+RUN := $(UV) run --frozen --all-extras
 export UV_PYTHON_DOWNLOADS := never
 # Compile bytecode at install: with PYTHONDONTWRITEBYTECODE set (as on CI machines),
 # every command would otherwise compile Dagster's sources again (about 4 s).
@@ -17,7 +17,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
 .venv/.synced: $(UV) uv.lock pyproject.toml
-	$(UV) sync --frozen
+	$(UV) sync --frozen --all-extras
 	@touch $@
 
 setup: .venv/.synced

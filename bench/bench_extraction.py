@@ -26,7 +26,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import REPO, ingest, ingest_in_process, plain_pdfplumber
+from common import (
+    REPO,
+    add_instance_option,
+    ingest,
+    ingest_in_process,
+    plain_pdfplumber,
+    use_instance_option,
+)
 
 from perf_pipeline.extract import extract_report
 from perf_pipeline.settings import workers
@@ -70,7 +77,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-main-command", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    add_instance_option(parser)
     args = parser.parse_args()
+    use_instance_option(args)
 
     plain, ours, parallel, main_cmd, warm = [], [], [], [], []
     pages = rows = 0

@@ -27,7 +27,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from common import REPO, ingest, plain_pdfplumber  # noqa: E402
+from common import (  # noqa: E402
+    REPO,
+    add_instance_option,
+    ingest,
+    plain_pdfplumber,
+    use_instance_option,
+)
 from make_corpus import synthetic_tables  # noqa: E402
 from pdfgen import build_report_pdf  # noqa: E402
 
@@ -58,7 +64,9 @@ def main() -> None:
     parser.add_argument("--big-pages", type=int, default=500)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3, help="runs of the incremental case")
+    add_instance_option(parser)
     args = parser.parse_args()
+    use_instance_option(args)
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         files = write_corpus(tmp_path / "corpus", args.reports + 1, args.seed)

@@ -1,6 +1,6 @@
 """The code location: assets, checks, jobs and resources assembled in one place."""
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor, multiprocess_executor
 
 from . import settings
 from .assets import INGEST_ASSETS, SUMMARY_ASSETS, report_pdf
@@ -9,13 +9,20 @@ from .resources import RawReportsResource, WarehouseResource
 from .schedules import monthly_refresh
 from .sensors import raw_reports_sensor
 
+EXECUTORS = {"in_process": in_process_executor, "multiprocess": multiprocess_executor}
 
-def build_definitions(database: str | None = None, raw_dir: str | None = None) -> Definitions:
+
+def build_definitions(database: str | None = None, raw_dir: str | None = None,
+                      executor: str | None = None) -> Definitions:
+    """Everything from arguments, else settings (environment): a deployment elsewhere
+    sets PERF_PIPELINE_DB, PERF_PIPELINE_RAW_DIR and PERF_PIPELINE_EXECUTOR, or calls
+    this with its own values."""
     return Definitions(
         assets=[report_pdf, *INGEST_ASSETS, *SUMMARY_ASSETS],
         jobs=[ingest_report_job, refresh_summaries_job],
         sensors=[raw_reports_sensor],
         schedules=[monthly_refresh],
+        executor=EXECUTORS[executor or settings.executor()],
         resources={
             "raw_reports": RawReportsResource(directory=raw_dir or settings.raw_dir()),
             "warehouse_db": WarehouseResource(database=database or settings.database_path()),

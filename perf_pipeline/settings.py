@@ -18,6 +18,9 @@ PASSWORDS_ENV = "PERF_PIPELINE_PASSWORDS"
 PASSWORDS_FILE = "passwords.toml"
 # Processes that extract reports side by side (one DuckDB writer loads them all).
 WORKERS_ENV = "PERF_PIPELINE_WORKERS"
+# How runs launched by the UI, the sensor and the schedule execute their steps.
+EXECUTOR_ENV = "PERF_PIPELINE_EXECUTOR"
+EXECUTORS = ("in_process", "multiprocess")
 
 
 def database_path() -> str:
@@ -48,6 +51,15 @@ def max_seconds() -> float | None:
 def workers() -> int:
     """Extraction processes: the environment, else one per core."""
     return _number(WORKERS_ENV, int) or os.cpu_count() or 1
+
+
+def executor() -> str:
+    """"in_process" (the default: no process start per step) or "multiprocess" (each step
+    in its own process, as the k8s and celery executors run them)."""
+    name = os.environ.get(EXECUTOR_ENV, "").strip() or EXECUTORS[0]
+    if name not in EXECUTORS:
+        raise ValueError(f"{EXECUTOR_ENV} must be one of {', '.join(EXECUTORS)}, not {name!r}")
+    return name
 
 
 def _number(name: str, kind: type):

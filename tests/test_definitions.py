@@ -61,6 +61,19 @@ def test_definitions_wire_every_asset_and_blocking_check():
         assert graph.get_check_spec(key).blocking, key
 
 
+def test_executor_comes_from_the_environment(monkeypatch):
+    def executor_of(job: str) -> str:
+        return build_definitions(database=":memory:").resolve_job_def(job).executor_def.name
+
+    assert executor_of("ingest_report") == "in_process"  # the default
+    monkeypatch.setenv("PERF_PIPELINE_EXECUTOR", "multiprocess")
+    assert {executor_of("ingest_report"), executor_of("refresh_summaries")} == {"multiprocess"}
+    monkeypatch.setenv("PERF_PIPELINE_EXECUTOR", "celery")
+    with pytest.raises(ValueError, match="PERF_PIPELINE_EXECUTOR must be one of in_process, "
+                                         "multiprocess, not 'celery'"):
+        build_definitions()
+
+
 def run_report(instance: DagsterInstance, raw_dir, db, report: str):
     instance.add_dynamic_partitions(report_partitions.name, [report])
     defs = build_definitions(database=str(db), raw_dir=str(raw_dir))
