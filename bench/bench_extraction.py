@@ -121,6 +121,9 @@ def main() -> None:
         figures["main_command_warm_s"] = statistics.median(warm)
         figures["main_command_warm_over_pdfplumber"] = (
             figures["main_command_warm_s"] / figures["pdfplumber_extract_tables_s"])
+        # The same against this project's own extractor, one process, nothing else.
+        figures["main_command_warm_over_project_extractor"] = (
+            figures["main_command_warm_s"] / figures["project_extractor_s"])
 
     width = max(len(k) for k in figures)
     for key, value in figures.items():

@@ -1,6 +1,6 @@
 """The code location: assets, checks, jobs and resources assembled in one place."""
 
-from dagster import Definitions, in_process_executor, multiprocess_executor
+from dagster import Definitions, ExecutorDefinition, in_process_executor, multiprocess_executor
 
 from . import settings
 from .assets import INGEST_ASSETS, SUMMARY_ASSETS, report_pdf
@@ -13,16 +13,19 @@ EXECUTORS = {"in_process": in_process_executor, "multiprocess": multiprocess_exe
 
 
 def build_definitions(database: str | None = None, raw_dir: str | None = None,
-                      executor: str | None = None) -> Definitions:
+                      executor: str | ExecutorDefinition | None = None) -> Definitions:
     """Everything from arguments, else settings (environment): a deployment elsewhere
     sets PERF_PIPELINE_DB, PERF_PIPELINE_RAW_DIR and PERF_PIPELINE_EXECUTOR, or calls
-    this with its own values."""
+    this with its own values (such as the k8s or celery executor of dagster-k8s or
+    dagster-celery)."""
+    if not isinstance(executor, ExecutorDefinition):
+        executor = EXECUTORS[executor or settings.executor()]
     return Definitions(
         assets=[report_pdf, *INGEST_ASSETS, *SUMMARY_ASSETS],
         jobs=[ingest_report_job, refresh_summaries_job],
         sensors=[raw_reports_sensor],
         schedules=[monthly_refresh],
-        executor=EXECUTORS[executor or settings.executor()],
+        executor=executor,
         resources={
             "raw_reports": RawReportsResource(directory=raw_dir or settings.raw_dir()),
             "warehouse_db": WarehouseResource(database=database or settings.database_path()),

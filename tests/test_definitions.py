@@ -10,7 +10,14 @@ import sys
 import duckdb
 import pytest
 from conftest import FIXTURE_PDF, REPO
-from dagster import AssetCheckKey, AssetKey, DagsterInstance, instance_for_test, materialize
+from dagster import (
+    AssetCheckKey,
+    AssetKey,
+    DagsterInstance,
+    instance_for_test,
+    materialize,
+    multiprocess_executor,
+)
 from pdfgen import KpiTable, build_report_pdf
 
 from perf_pipeline.assets import extracted_kpi_rows, kpi_scores, report_pdf, warehouse_kpi_rows
@@ -62,12 +69,16 @@ def test_definitions_wire_every_asset_and_blocking_check():
 
 
 def test_executor_comes_from_the_environment(monkeypatch):
-    def executor_of(job: str) -> str:
-        return build_definitions(database=":memory:").resolve_job_def(job).executor_def.name
+    def executor_of(job: str, executor=None) -> str:
+        defs = build_definitions(database=":memory:", executor=executor)
+        return defs.resolve_job_def(job).executor_def.name
 
     assert executor_of("ingest_report") == "in_process"  # the default
     monkeypatch.setenv("PERF_PIPELINE_EXECUTOR", "multiprocess")
     assert {executor_of("ingest_report"), executor_of("refresh_summaries")} == {"multiprocess"}
+    # A deployment's own definitions may pass any executor (k8s, celery, ...).
+    limited = multiprocess_executor.configured({"max_concurrent": 1}, name="one_at_a_time")
+    assert executor_of("ingest_report", limited) == "one_at_a_time"
     monkeypatch.setenv("PERF_PIPELINE_EXECUTOR", "celery")
     with pytest.raises(ValueError, match="PERF_PIPELINE_EXECUTOR must be one of in_process, "
                                          "multiprocess, not 'celery'"):
