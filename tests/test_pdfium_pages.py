@@ -10,6 +10,7 @@ import pdfplumber
 import pypdfium2 as pdfium
 import pytest
 from conftest import FIXTURE_PDF
+from layouts import build_variant
 from pdfgen import KpiTable, build_report_pdf
 
 from perf_pipeline.extract.pdfium_pages import PdfiumPage, iter_pages
@@ -138,3 +139,36 @@ def test_both_engines_extract_identical_rows(layout_variants):
         boxes = ["x0", "top", "x1", "bottom"]
         assert fast.drop(columns=boxes).equals(reference.drop(columns=boxes)), path.name
         assert np.allclose(fast[boxes], reference[boxes], atol=0.02), path.name
+
+
+def test_page_whose_mediabox_does_not_start_at_zero(tmp_path):
+    """Coordinates are measured from the MediaBox's bottom edge, as pdfminer does, for
+    glyphs and for the spaces PDFium drops and the page model puts back (this variant's
+    Courier spaces are such)."""
+    source, _ = build_variant(tmp_path / "r.pdf", "wording_rules_courier")
+    document = pdfium.PdfDocument(source)
+    for page in document:
+        left, bottom, right, top = page.get_mediabox()
+        page.set_mediabox(left, bottom - 100, right, top)  # 100 pt more below
+    document.save(tmp_path / "shifted.pdf")
+    document.close()
+    reference, fast = both_engines(tmp_path / "shifted.pdf")
+    for number, (ref, new) in enumerate(zip(reference, fast, strict=True), start=1):
+        # Shifted float32 rule positions may round the other way at 0.1 pt.
+        new_edges, ref_edges = (sorted(e.pop("edges").elements()) for e in (new, ref))
+        assert [e[0] for e in new_edges] == [e[0] for e in ref_edges]
+        assert np.allclose([e[1:] for e in new_edges], [e[1:] for e in ref_edges], atol=0.11)
+        assert [t for _, t in new.pop("tables")] == [t for _, t in ref.pop("tables")]
+        assert_same(ref, new, f"page {number}")
+    with pdfplumber.open(tmp_path / "shifted.pdf") as pdf:
+        document = pdfium.PdfDocument(tmp_path / "shifted.pdf")
+        try:
+            chars = [c for page in iter_pages(pdf, document) for c in page.chars]
+        finally:
+            document.close()
+    spaces = [(before, c) for before, c in zip(chars, chars[1:], strict=False)
+              if c["text"] == " "]
+    assert spaces
+    for before, space in spaces:
+        assert space["top"] == pytest.approx(before["top"], abs=0.5)
+        assert space["y0"] == pytest.approx(before["y0"], abs=0.5)

@@ -127,7 +127,7 @@ class PdfiumPage(Page):
         self._fonts = fonts
         # pdfminer measures y from the MediaBox's bottom edge; PDFium in user space.
         self._y_shift = pdfium_page.get_mediabox()[1]
-        # What _place needs for every glyph, read once (they are properties of Page).
+        # What _char and _place need for every object, read once (they are properties of Page).
         self._top_of_zero = self.height + self.mediabox[1]
 
     def parse_objects(self) -> dict[str, list[dict]]:
@@ -173,7 +173,7 @@ class PdfiumPage(Page):
             textpage.close()
         chars, spaces = _merge_ligatures([g for g, _ in glyphs], [s for _, s in glyphs])
         # pdfplumber groups consecutive chars, so a space goes right after its glyph.
-        after = _missing_spaces(chars, spaces, self._glyph, self._place)
+        after = _missing_spaces(chars, spaces, self._char)
         return [c for i, char in enumerate(chars) for c in (char, *after.get(i, ()))]
 
     def _iter_chars(self, tp) -> Iterator[tuple[dict, float]]:
@@ -212,11 +212,14 @@ class PdfiumPage(Page):
             x1 = x0 + (box.right - box.left)
             y0 = origin_y.value + style["descent"]
             a, b, c, d = style["abcd"]
-            char = self._glyph(text, style, (a, b, c, d, origin_x.value, origin_y.value))
-            yield self._place(char, x0, y0, x1, y0 + size), style["space"]
+            yield self._char(text, style, (a, b, c, d, origin_x.value, origin_y.value), x0, x1,
+                             y0 - self._y_shift, y0 + size - self._y_shift), style["space"]
 
-    @staticmethod
-    def _glyph(text: str, style: dict, matrix: Matrix) -> dict:
+    def _char(self, text: str, style: dict, matrix: Matrix, x0: float, x1: float, y0: float,
+              y1: float) -> dict:
+        """pdfplumber's char dict, built whole: this runs for every glyph. ``y0``/``y1``
+        are measured from the MediaBox's bottom edge, as pdfminer does."""
+        top = self._top_of_zero - y1
         return {
             "object_type": "char",
             "text": text,
@@ -228,6 +231,16 @@ class PdfiumPage(Page):
             "stroking_color": style["stroke"],
             "mcid": None,
             "tag": None,
+            "x0": x0,
+            "x1": x1,
+            "y0": y0,
+            "y1": y1,
+            "width": x1 - x0,
+            "height": y1 - y0,
+            "top": top,
+            "bottom": top + (y1 - y0),
+            "doctop": self.initial_doctop + top,
+            "page_number": self.page_number,
         }
 
     # -- graphics -------------------------------------------------------------------
@@ -430,7 +443,7 @@ def _merge_ligatures(chars: list[dict], spaces: list[float]) -> tuple[list[dict]
     return merged, merged_spaces
 
 
-def _missing_spaces(chars: list[dict], spaces: list[float], glyph, place) -> dict[int, list[dict]]:
+def _missing_spaces(chars: list[dict], spaces: list[float], make_char) -> dict[int, list[dict]]:
     """Space chars for the space glyphs PDFium drops (pdfminer keeps them), by the
     index of the glyph they follow.
 
@@ -455,10 +468,9 @@ def _missing_spaces(chars: list[dict], spaces: list[float], glyph, place) -> dic
                 "stroke": left["stroking_color"],
             }
             a, b, c, d, _, _ = left["matrix"]
-            space = glyph(" ", style, (a, b, c, d, left["x1"], y))
-            restored.setdefault(i, []).append(
-                place(space, left["x1"], left["y0"], right["x0"], left["y1"])
-            )
+            restored.setdefault(i, []).append(make_char(
+                " ", style, (a, b, c, d, left["x1"], y), left["x1"], right["x0"], left["y0"],
+                left["y1"]))
     return restored
 
 
