@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 from statistics import median
 
 from pdfplumber.utils import extract_words
@@ -167,16 +168,20 @@ def _middle(w: dict) -> float:
     return (w["top"] + w["bottom"]) / 2
 
 
-class _Words:
-    """A page's words by height, to take the ones whose centre lies in a box quickly."""
+class _ByMiddle:
+    """A page's words or chars by height, to take the ones whose centre lies in a box
+    quickly (in their page order)."""
 
-    def __init__(self, words: list[dict]):
-        self.words = sorted(words, key=_middle)
-        self.middles = [_middle(w) for w in self.words]
+    def __init__(self, objects: list[dict]):
+        self.objects = objects
+        self.order = sorted(range(len(objects)), key=lambda i: _middle(objects[i]))
+        self.middles = [_middle(objects[i]) for i in self.order]
 
     def within(self, x0: float, x1: float, top: float, bottom: float) -> list[dict]:
         lo, hi = bisect_left(self.middles, top), bisect_right(self.middles, bottom)
-        return [w for w in self.words[lo:hi] if x0 <= (w["x0"] + w["x1"]) / 2 <= x1]
+        objects = self.objects
+        return [objects[i] for i in sorted(self.order[lo:hi])
+                if x0 <= (objects[i]["x0"] + objects[i]["x1"]) / 2 <= x1]
 
 
 class PageTables:
@@ -185,9 +190,14 @@ class PageTables:
     def __init__(self, page, words: list[dict]):
         self.page = page
         self.words = words
-        self.index = _Words(words)
+        self.index = _ByMiddle(words)
         self.levels = horizontal_levels(page)
         self.verticals = [(e["x0"], e["top"], e["bottom"]) for e in page.vertical_edges]
+
+    @cached_property
+    def chars(self) -> _ByMiddle:
+        """The page's chars, for header labels (most pages ask for none)."""
+        return _ByMiddle(self.page.chars)
 
     def hints(self, top: float, bottom: float) -> list[float]:
         """Where a column boundary between ``top`` and ``bottom`` probably is: on a
@@ -258,11 +268,7 @@ class PageTables:
 
     def _labels(self, x0: float, x1: float, top: float, bottom: float) -> list[Label]:
         """Header phrases clustered into cells: stacked lines of one cell overlap in x."""
-        chars = [
-            c for c in self.page.chars
-            if x0 <= (c["x0"] + c["x1"]) / 2 <= x1 and top - 1 <= (c["top"] + c["bottom"]) / 2
-            <= bottom
-        ]
+        chars = self.chars.within(x0, x1, top - 1, bottom)
         if any(c["text"] == " " for c in chars):
             # Keeping blank chars makes "Target Raggiunto" one phrase; cells are apart.
             phrases = extract_words(chars, keep_blank_chars=True)
