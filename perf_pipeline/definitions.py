@@ -9,6 +9,8 @@ from .resources import RawReportsResource, WarehouseResource
 from .schedules import monthly_refresh
 from .sensors import raw_reports_sensor
 
+# in_process: no process start per step (the default); multiprocess: each step in its
+# own process, as the k8s and celery executors run them.
 EXECUTORS = {"in_process": in_process_executor, "multiprocess": multiprocess_executor}
 
 
@@ -19,7 +21,11 @@ def build_definitions(database: str | None = None, raw_dir: str | None = None,
     this with its own values (such as the k8s or celery executor of dagster-k8s or
     dagster-celery)."""
     if not isinstance(executor, ExecutorDefinition):
-        executor = EXECUTORS[executor or settings.executor()]
+        name = executor or settings.executor()
+        if name not in EXECUTORS:
+            raise ValueError(f"{settings.EXECUTOR_ENV} must be one of "
+                             f"{', '.join(EXECUTORS)}, not {name!r}")
+        executor = EXECUTORS[name]
     return Definitions(
         assets=[report_pdf, *INGEST_ASSETS, *SUMMARY_ASSETS],
         jobs=[ingest_report_job, refresh_summaries_job],
