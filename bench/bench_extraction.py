@@ -2,6 +2,7 @@
 
 Usage (from the repo root):
     uv run python bench/bench_extraction.py [PDF ...] [--repeat 3] [--no-main-command]
+        [--dagster-yaml FILE]   (the timed ingests' instance config, e.g. on PostgreSQL)
 
 Reports, on the same files and in one run (medians over --repeat runs):
   * pages/s of plain pdfplumber `page.extract_tables()` over every page;

@@ -2,6 +2,7 @@
 
 Usage (from the repo root):
     uv run python bench/bench_scale.py [--reports 10] [--big-pages 500] [--seed 7]
+        [--repeat 3] [--dagster-yaml FILE]
 
 Writes a synthetic corpus (bench/make_corpus.py) to a temporary folder, then reports:
   * bare pdfplumber `extract_tables()` seconds over the corpus, and the wall time of
