@@ -38,7 +38,7 @@ from common import (
 
 from perf_pipeline.extract import extract_report
 from perf_pipeline.settings import workers
-from perf_pipeline.staging import ExtractionJob, ExtractionStage, extract_all
+from perf_pipeline.warehouse.staging import ExtractionJob, ExtractionStage, extract_all
 
 
 def project_extractor(files: list[Path]) -> tuple[float, int]:

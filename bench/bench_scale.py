@@ -38,7 +38,7 @@ from common import (  # noqa: E402
 from make_corpus import synthetic_tables  # noqa: E402
 from pdfgen import build_report_pdf  # noqa: E402
 
-from perf_pipeline import warehouse  # noqa: E402
+from perf_pipeline.warehouse import store  # noqa: E402
 
 
 def write_corpus(folder: Path, reports: int, seed: int) -> list[Path]:
@@ -51,11 +51,11 @@ def write_corpus(folder: Path, reports: int, seed: int) -> list[Path]:
 def summaries_sql_seconds(db: Path) -> float:
     """Seconds to recompute every table over all loaded reports (summaries, KPI links
     and trends, area trends) in SQL, as the ingest run does."""
-    with warehouse.connect(db) as con:
+    with store.connect(db) as con:
         started = time.perf_counter()
-        warehouse.refresh_summaries(con)
-        warehouse.refresh_trends(con)
-        warehouse.refresh_area_trends(con)
+        store.refresh_summaries(con)
+        store.refresh_trends(con)
+        store.refresh_area_trends(con)
         return time.perf_counter() - started
 
 

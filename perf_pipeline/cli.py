@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gc
 import sys
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from . import settings
 
@@ -36,8 +38,14 @@ DatabaseOption = Annotated[
 ]
 
 
+def _say(label: str, style: str, text: str = "", out: Console = console) -> None:
+    """A labelled line. Text objects are never read as console markup, so file names,
+    PDF text and library errors print as they are (a `[/'CA', 0.35]` stays that)."""
+    out.print(Text.assemble((label, style), " " if text else "", text), highlight=False)
+
+
 def _fail(message: str, code: int = 1) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    _say("error:", "bold red", message, err_console)
     raise typer.Exit(code)
 
 
@@ -73,48 +81,57 @@ def ingest(
     process). A file whose content (sha256) is already in the warehouse is skipped; every
     attempt is recorded in the `ingestion_ledger` table."""
     settings.ensure_dagster_home()
-    from dagster import DagsterInstance
-
-    from . import warehouse
-    from .definitions import build_definitions
-    from .ingest import compare, ingest_all, register_reports, scan_reports
+    from .raw_folder import compare, scan_reports
+    from .warehouse import staging, store
 
     raw_dir = raw or settings.raw_dir()
     database = db or settings.database_path()
-    defs = build_definitions(database=database, raw_dir=raw_dir)
-    files = scan_reports(defs.resources["raw_reports"])
+    files = scan_reports(raw_dir)
     if not files:
         _fail(f"no PDF files in {raw_dir}/")
-    with warehouse.connect(database) as con:
-        changes = compare({n: f.sha256 for n, f in files.items()}, warehouse.ingested_files(con))
-        missing = [r for r in warehouse.loaded_reports(con) if r not in files]
+    with store.connect(database) as con:
+        changes = compare({n: f.sha256 for n, f in files.items()}, store.ingested_files(con))
+        missing = [r for r in store.loaded_reports(con) if r not in files]
     to_ingest = sorted(files) if force else changes.to_ingest
+    # Parsing starts now, on other cores, while Dagster loads (the extract step reuses it).
+    prefetching = staging.prefetch(
+        _extraction_jobs(raw_dir, [files[n] for n in to_ingest]),
+        staging.ExtractionStage(staging.default_directory(database)), settings.workers())
+
+    from dagster import DagsterInstance
+
+    from .definitions import build_definitions
+    from .defs.runs import ingest_all, register_reports
+
+    defs = build_definitions(database=database, raw_dir=raw_dir)
     skipped = sorted(set(files) - set(to_ingest))
-    console.print(
-        f"Ingesting {len(to_ingest)} report(s) from {raw_dir}/ into {database}"
-        + (f" ({len(skipped)} unchanged)" if skipped else "")
-    )
+    _say(f"Ingesting {len(to_ingest)} report(s) from {raw_dir}/ into {database}"
+         + (f" ({len(skipped)} unchanged)" if skipped else ""), "")
     for name in skipped:
-        console.print(f"  [dim]unchanged[/] {name}")
+        _say("  unchanged", "dim", name)
 
     def show(outcome) -> None:
         if outcome.success:
-            console.print(f"  [green]ok[/]     {outcome.report}")
+            _say("  ok    ", "green", outcome.report)
         else:
-            console.print(f"  [red]failed[/] {outcome.report}")
+            _say("  failed", "red", outcome.report)
             for line in outcome.errors + [f"check failed: {c}" for c in outcome.failed_checks]:
-                console.print(f"         {line}", highlight=False)
+                _say("        ", "", line)
 
-    with frozen_heap(), DagsterInstance.get() as instance:
-        register_reports(instance, sorted(files))
-        result = ingest_all(defs, instance, [files[n] for n in to_ingest], on_report=show)
+    try:
+        with frozen_heap(), DagsterInstance.get() as instance:
+            register_reports(instance, sorted(files))
+            result = ingest_all(defs, instance, [files[n] for n in to_ingest], on_report=show)
+    finally:
+        if prefetching:
+            prefetching.shutdown(cancel_futures=True)
     for line in result.summaries_errors:
-        console.print(f"  [red]summaries:[/] {line}", highlight=False)
+        _say("  summaries:", "red", line)
     for name in missing:
-        console.print(f"  [yellow]missing[/] {name} is no longer in {raw_dir}/; its rows stay "
-                      f"until `perf-pipeline forget {name}`", highlight=False)
+        _say("  missing", "yellow", f"{name} is no longer in {raw_dir}/; its rows stay "
+             f"until `perf-pipeline forget {name}`")
 
-    with warehouse.connect(database, read_only=True) as con:
+    with store.connect(database, read_only=True) as con:
         _print_summary(con)
     if result.failed or not result.summaries_refreshed:
         raise typer.Exit(1)
@@ -131,37 +148,54 @@ def forget(
     settings.ensure_dagster_home()
     from dagster import DagsterInstance
 
-    from . import warehouse
     from .definitions import build_definitions
-    from .ingest import refresh_summaries
-    from .partitions import report_partitions
+    from .defs.partitions import report_partitions
+    from .defs.runs import refresh_summaries
+    from .raw_folder import list_reports
+    from .warehouse import store
 
     raw_dir = raw or settings.raw_dir()
     database = db or settings.database_path()
     defs = build_definitions(database=database, raw_dir=raw_dir)
-    present = [r for r in reports if r in defs.resources["raw_reports"].list_reports()]
+    present = [r for r in reports if r in list_reports(raw_dir)]
     if present:
         _fail(f"{', '.join(present)} is still in {raw_dir}/ and would be ingested again: "
               f"move it out of {raw_dir}/ first")
-    with DagsterInstance.get() as instance, warehouse.connect(database) as con:
-        loaded = warehouse.loaded_reports(con)
+    with DagsterInstance.get() as instance, store.connect(database) as con:
+        loaded = store.loaded_reports(con)
         partitions = instance.get_dynamic_partitions(report_partitions.name)
         unknown = [r for r in reports if r not in loaded and r not in partitions]
         if unknown:
             _fail(f"neither in the warehouse nor a partition: {', '.join(unknown)}")
         for report in reports:
-            rows = warehouse.forget_report(con, report) if report in loaded else 0
+            rows = store.forget_report(con, report) if report in loaded else 0
             if report in partitions:
                 instance.delete_dynamic_partition(report_partitions.name, report)
-            console.print(f"  [yellow]removed[/] {report} ({rows} KPI rows)", highlight=False)
+            _say("  removed", "yellow", f"{report} ({rows} KPI rows)")
     with DagsterInstance.get() as instance:
         refreshed, errors = refresh_summaries(defs, instance)
     for line in errors:
-        console.print(f"  [red]summaries:[/] {line}", highlight=False)
-    with warehouse.connect(database, read_only=True) as con:
+        _say("  summaries:", "red", line)
+    with store.connect(database, read_only=True) as con:
         _print_summary(con)
     if not refreshed:
         raise typer.Exit(1)
+
+
+def _extraction_jobs(raw_dir: str, files: list) -> list:
+    """What the prefetch extracts: each file with its options (a file whose options are
+    broken is left to the extract step, which reports it)."""
+    from .extract import ReportError
+    from .warehouse.staging import ExtractionJob
+
+    jobs = []
+    for file in files:
+        try:
+            options = settings.extract_options(raw_dir, file.name)
+        except ReportError:
+            continue
+        jobs.append(ExtractionJob(file.name, Path(raw_dir) / file.name, file.sha256, options))
+    return jobs
 
 
 def _print_summary(con) -> None:
@@ -178,12 +212,11 @@ def _print_summary(con) -> None:
         FROM kpis
         """
     ).df().iloc[0]
-    console.print(
+    _say(
         f"Warehouse: {totals.reports} report(s), {totals.kpis} KPIs "
         f"({totals.duplicates} duplicate rows not counted): "
         f"{totals.met} met, {totals.partial} partial, {totals.not_met} not met, "
-        f"{totals.unscorable} unscorable; {totals.discrepancies} score discrepancies"
-    )
+        f"{totals.unscorable} unscorable; {totals.discrepancies} score discrepancies", "")
 
 
 @app.command()
@@ -197,12 +230,11 @@ def extract(
     ] = "pdfium",
 ) -> None:
     """Write the KPI rows of one PDF to CSV, without touching the warehouse."""
-    from .extract import ReportError, extract_report
-    from .resources import RawReportsResource
+    from .extract import ROW_COLUMNS, ReportError, extract_report
 
     try:
         # Limits from the environment, a password from passwords.toml beside the PDF.
-        options = RawReportsResource(directory=str(pdf.parent)).extract_options(pdf.name)
+        options = settings.extract_options(pdf.parent, pdf.name)
         extraction = extract_report(
             pdf, **{**options, "password": password or options["password"]},
             engine=Engine(engine).value,
@@ -210,16 +242,16 @@ def extract(
     except ReportError as exc:
         _fail(str(exc))
     output.parent.mkdir(parents=True, exist_ok=True)
-    extraction.rows.to_csv(output, index=False, lineterminator="\n")
+    with open(output, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=ROW_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(extraction.records)
     for warning in extraction.warnings:
-        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        _say("warning:", "yellow", warning, err_console)
     identity = extraction.identity
-    console.print(
-        f"{len(extraction.rows)} KPI rows from {extraction.kpi_tables} tables in "
-        f"{extraction.pages} pages ({identity.entity or 'unknown entity'}, "
-        f"{identity.year or 'unknown year'}) → {output}",
-        highlight=False,
-    )
+    _say(f"{len(extraction.records)} KPI rows from {extraction.kpi_tables} tables in "
+         f"{extraction.pages} pages ({identity.entity or 'unknown entity'}, "
+         f"{identity.year or 'unknown year'}) → {output}", "")
 
 
 @app.command()
@@ -231,13 +263,13 @@ def query(
     """Run SQL on the warehouse, read-only, and print the result."""
     import duckdb
 
-    from . import warehouse
+    from .warehouse import store
 
     database = db or settings.database_path()
     if not Path(database).exists():
         _fail(f"{database} does not exist yet; run `perf-pipeline ingest` first")
     try:
-        with warehouse.connect(database, read_only=True) as con:
+        with store.connect(database, read_only=True) as con:
             frame = con.execute(sql).df()
     except duckdb.Error as exc:
         _fail(str(exc).strip())
@@ -246,12 +278,24 @@ def query(
         return
     table = Table(show_lines=False)
     for col in frame.columns:
-        table.add_column(str(col), overflow="fold")
+        table.add_column(Text(str(col)), overflow="fold")
     for row in frame.itertuples(index=False):
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*(Text("" if v is None else str(v)) for v in row))
     console.print(table)
-    console.print(f"({len(frame)} rows)")
+    _say(f"({len(frame)} rows)", "")
+
+
+def main() -> None:
+    """The console script: a bug of ours, or an error no command foresaw, is one plain
+    line saying so, never a traceback (the Dagster run history keeps the details)."""
+    try:
+        app()  # usage errors, typer.Exit and Ctrl-C are typer's to report
+    except Exception as exc:  # noqa: BLE001 - the last line of defence of the CLI
+        _say("internal error:", "bold red", f"{type(exc).__name__}: {exc} (a bug of "
+             "perf-pipeline, not of your file: please report it with the command you ran)",
+             err_console)
+        sys.exit(2)
 
 
 if __name__ == "__main__":
-    app()
+    main()

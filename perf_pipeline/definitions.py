@@ -3,11 +3,11 @@
 from dagster import Definitions, ExecutorDefinition, in_process_executor, multiprocess_executor
 
 from . import settings
-from .assets import INGEST_ASSETS, SUMMARY_ASSETS, report_pdf
-from .jobs import ingest_report_job, refresh_summaries_job
-from .resources import RawReportsResource, WarehouseResource
-from .schedules import monthly_refresh
-from .sensors import raw_reports_sensor
+from .defs.assets import INGEST_ASSETS, SUMMARY_ASSETS, report_pdf
+from .defs.jobs import ingest_report_job, refresh_summaries_job
+from .defs.resources import RawReportsResource, WarehouseResource
+from .defs.schedules import monthly_refresh
+from .defs.sensors import raw_reports_sensor
 
 # in_process: no process start per step (the default); multiprocess: each step in its
 # own process, as the k8s and celery executors run them.

@@ -92,3 +92,22 @@ def load_passwords(path: Path) -> dict[str, str]:
     if wrong:
         raise ValueError(f"{path}: passwords must be strings (see {', '.join(wrong)})")
     return table
+
+
+def extract_options(directory: str | Path, report: str, passwords_path: str | None = None,
+                    max_pages_limit: int | None = None,
+                    max_seconds_limit: float | None = None) -> dict:
+    """Password and limits for extract_report of one report in ``directory``: the given
+    values, else the environment. Raises ReportError('config') for a broken passwords
+    file or limit setting."""
+    from .extract.errors import ReportError
+
+    try:
+        passwords = load_passwords(Path(passwords_path) if passwords_path
+                                   else passwords_file(directory))
+        limits = {"max_pages": max_pages_limit or max_pages(),
+                  "max_seconds": max_seconds_limit or max_seconds()}
+    except ValueError as exc:
+        raise ReportError("config", str(exc)) from None
+    return {"password": passwords.get(report),
+            **{k: v for k, v in limits.items() if v is not None}}

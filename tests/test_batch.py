@@ -11,9 +11,9 @@ from pdfgen import KpiTable, build_report_pdf
 from test_multiyear import cli, new_setup, query
 
 from perf_pipeline.definitions import build_definitions
-from perf_pipeline.ingest import batch_run_options, contiguous_batches
-from perf_pipeline.partitions import report_partitions
-from perf_pipeline.staging import ExtractionStage
+from perf_pipeline.defs.partitions import report_partitions
+from perf_pipeline.defs.runs import batch_run_options, contiguous_batches
+from perf_pipeline.warehouse.staging import ExtractionStage
 
 HEADER = ["Obiettivo", "KPI", "Target", "Target Raggiunto", "Risultato {year}"]
 
@@ -101,13 +101,16 @@ def test_the_command_retries_the_good_reports_from_their_staged_rows(tmp_path):
                     ("b_como.pdf", ["quarantined"]),
                     ("c_lodi.pdf", ["skipped", "skipped", "ingested"]),
                     ("d_lodi_copia.pdf", ["skipped", "failed"])]
-    # The retries read the staged extraction: each file was parsed once.
+    # The retries read the staged extraction: each file was parsed once (the command's
+    # prefetch or the first run), and every run of it read that one parse.
     with instance_for_test(temp_dir=env["DAGSTER_HOME"]) as instance:
         records = instance.fetch_materializations(AssetKey("extracted_kpi_rows"), limit=20)
-        reused = sorted((r.partition_key, r.asset_materialization.metadata[
-            "reused_staged_extraction"].value) for r in records.records)
-    assert reused.count(("a_bergamo.pdf", False)) == 1
-    assert reused.count(("c_lodi.pdf", False)) == 1
+        parses = {}
+        for r in records.records:
+            parses.setdefault(r.partition_key, []).append(
+                r.asset_materialization.metadata["staged_at"].value)
+    assert len(parses["a_bergamo.pdf"]) == 2 and len(set(parses["a_bergamo.pdf"])) == 1
+    assert len(parses["c_lodi.pdf"]) == 3 and len(set(parses["c_lodi.pdf"])) == 1
     [(sha256,)] = query(db, "SELECT sha256 FROM reports WHERE report = 'a_bergamo.pdf'")
     assert ExtractionStage(db.parent / "staging").reusable("a_bergamo.pdf", sha256)
 
@@ -117,7 +120,7 @@ def test_a_failed_summary_check_leaves_area_trends_and_exports_alone(tmp_path, m
     summaries fails, the later tables and the Parquet exports are not written."""
     from dagster import AssetCheckResult
 
-    import perf_pipeline.assets as assets
+    import perf_pipeline.defs.assets as assets
 
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -143,7 +146,7 @@ def test_a_failed_summary_check_leaves_area_trends_and_exports_alone(tmp_path, m
 def test_staging_and_workers_come_from_resource_configuration(three_reports, tmp_path):
     """What a deployment over several machines changes: the staging directory (shared
     storage) and the number of extraction processes are resource settings."""
-    from perf_pipeline.resources import RawReportsResource, WarehouseResource
+    from perf_pipeline.defs.resources import RawReportsResource, WarehouseResource
 
     shared = tmp_path / "shared" / "staging"
     names = ["a_bergamo.pdf", "c_lodi.pdf"]
@@ -159,7 +162,8 @@ def test_staging_and_workers_come_from_resource_configuration(three_reports, tmp
                                                   staging_directory=str(shared)),
             })
     assert result.success
-    assert sorted(p.name for p in shared.iterdir()) == [f"{n}.pickle" for n in names]
+    assert sorted(p.name for p in shared.glob("*.pickle")) == sorted(
+        ExtractionStage(shared).path(n).name for n in names)
     assert not (tmp_path / "staging").exists()
     [meta] = [m.materialization.metadata for m in result.get_asset_materialization_events()
               if m.materialization.asset_key == AssetKey("extracted_kpi_rows")][:1]

@@ -9,7 +9,7 @@ import pytest
 from conftest import REPO
 from warehouse_rows import load_rows
 
-from perf_pipeline import warehouse
+from perf_pipeline.warehouse import store
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -20,7 +20,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def db(tmp_path):
     path = tmp_path / "w.duckdb"
-    with warehouse.connect(path) as con:
+    with store.connect(path) as con:
         load_rows(con, tmp_path, "uno.pdf", [
             {"kpi": "Alloggi consegnati", "target": "800", "achieved": "639",
              "score_reported": "79,87%"},
@@ -48,7 +48,7 @@ def test_query_is_read_only_and_errors_are_one_line(db):
     assert "Traceback" not in proc.stderr
     proc = cli("query", "SELEC nonsense", "--db", str(db))
     assert proc.returncode == 1 and "syntax error" in proc.stderr.lower()
-    with warehouse.connect(db, read_only=True) as con:
+    with store.connect(db, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM kpi_rows").fetchall()[0][0] == 2
 
 

@@ -20,10 +20,10 @@ from dagster import (
 )
 from pdfgen import KpiTable, build_report_pdf
 
-from perf_pipeline.assets import extracted_kpi_rows, kpi_scores, report_pdf, warehouse_kpi_rows
 from perf_pipeline.definitions import build_definitions
-from perf_pipeline.partitions import report_partitions
-from perf_pipeline.resources import RawReportsResource, WarehouseResource
+from perf_pipeline.defs.assets import extracted_kpi_rows, kpi_scores, report_pdf, warehouse_kpi_rows
+from perf_pipeline.defs.partitions import report_partitions
+from perf_pipeline.defs.resources import RawReportsResource, WarehouseResource
 
 HEADER = ["Obiettivo", "KPI", "Target", "Target Raggiunto", "Risultato 2021"]
 

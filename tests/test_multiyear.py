@@ -33,10 +33,11 @@ from pdfgen import KpiTable, build_report_pdf
 from typer.testing import CliRunner
 from warehouse_rows import load_rows
 
-from perf_pipeline import warehouse
 from perf_pipeline.cli import app
 from perf_pipeline.definitions import build_definitions
-from perf_pipeline.partitions import report_partitions
+from perf_pipeline.defs.partitions import report_partitions
+from perf_pipeline.raw_folder import file_sha256
+from perf_pipeline.warehouse import store
 
 pytestmark = pytest.mark.slow
 
@@ -235,9 +236,9 @@ def test_ledger_has_one_row_per_file_and_attempt(two_years):
                                "FROM ingestion_ledger ORDER BY report")
     pdf_2021 = two_years.raw / Y2021
     assert rows == [
-        (Y2020, warehouse.file_sha256(FIXTURE_PDF), FIXTURE_PDF.stat().st_size, 32,
+        (Y2020, file_sha256(FIXTURE_PDF), FIXTURE_PDF.stat().st_size, 32,
          "Comune di Milano", 2020, "cli", "ingested", 68, None, True),
-        (Y2021, warehouse.file_sha256(pdf_2021), pdf_2021.stat().st_size,
+        (Y2021, file_sha256(pdf_2021), pdf_2021.stat().st_size,
          1 + len({r["page"] for r in two_years.rows_2021}), "Comune di Milano", 2021, "cli",
          "ingested", 68, None, True),
     ]
@@ -278,7 +279,7 @@ def test_parquet_exports_can_be_read_while_a_run_holds_the_database(two_years):
     assert set(ledger["status"]) == {"ingested"}
     assert len(trends) == len(query(two_years.db, "SELECT * FROM kpi_trends"))
     assert sorted(p.name for p in exports.iterdir()) == sorted(
-        f"{t}.parquet" for t in warehouse.EXPORT_TABLES)
+        f"{t}.parquet" for t in store.EXPORT_TABLES)
 
 
 def test_same_entity_and_year_twice_is_an_error_and_forget_removes_a_report(two_years, tmp_path):
@@ -387,7 +388,7 @@ def cells(rows: list[tuple[str, str, str]]) -> list[dict]:
 def test_fuzzy_threshold_numbers_and_overrides(tmp_path):
     """The matching rules of sql/06_kpi_trends.sql on hand-made rows."""
     a20, a21 = "a_2020.pdf", "a_2021.pdf"
-    with warehouse.connect(":memory:") as con:
+    with store.connect(":memory:") as con:
         load_rows(con, tmp_path, a20, cells([
             ("Tempi di risposta: Scrivi", "15 giorni", "13 giorni"),
             ("N. di pratiche rilasciate entro 15 giorni", "70%", "73%"),
@@ -409,7 +410,7 @@ def test_fuzzy_threshold_numbers_and_overrides(tmp_path):
             "('Comune di Test', 2021, 'Case assegnate', 'Case sfitte recuperate', 'renamed'), "
             "('Comune di Test', 2021, 'Definizione Layout', '', 'a different layout')"
         )
-        warehouse.refresh_trends(con)
+        store.refresh_trends(con)
         trends = con.execute("SELECT * FROM kpi_trends").df()
     current = trends[(trends["year"] == 2021) & (trends["change"] != "dropped")].set_index("kpi")
     assert current.loc["Tempi di risposta: Social", "change"] == "added"
@@ -430,7 +431,7 @@ def test_trend_check_reads_one_entity_at_a_time_and_still_fails(two_years):
     """check_trends validates kpi_trends entity by entity (so it never holds the whole
     table); a bad row of any chunk fails it, with a row number that counts across
     chunks."""
-    from perf_pipeline.checks import check_trends
+    from perf_pipeline.defs.checks import check_trends
 
     with duckdb.connect(str(two_years.db), read_only=True) as con:
         trends = con.execute("SELECT * FROM kpi_trends ORDER BY ALL").df()

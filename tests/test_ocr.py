@@ -13,8 +13,8 @@ import pytest
 from conftest import CELL_COLUMNS, FIXTURE_PDF, fold
 from scans import scan_pdf
 
-from perf_pipeline.extract import extract_report, ocr
-from perf_pipeline.schemas import ExtractedKpiRows
+from perf_pipeline.extract import extract_report, ocr, ocr_image
+from perf_pipeline.quality.schemas import ExtractedKpiRows
 
 # One of each table shape: a single row, merged objectives (8: two groups, 20: three),
 # the two-level KPI header (17), a cell with a line break in its list (25).
@@ -52,7 +52,7 @@ def test_skew_is_measured(scanned):
         for page, angle in zip(pdf.pages, angles, strict=True):
             gray = np.asarray(page.to_image(resolution=100).original.convert("L"))
             # The scan turned the page by `angle`; straightening turns it back.
-            assert ocr.estimate_skew(gray) == pytest.approx(-angle, abs=0.1)
+            assert ocr_image.estimate_skew(gray) == pytest.approx(-angle, abs=0.1)
 
 
 @pytest.mark.ocr
@@ -116,7 +116,7 @@ HOCR = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_ocr_text_is_kept_as_read_and_a_misread_score_is_flagged():
-    words = [w for _, w in ocr._parse_hocr(HOCR)]
+    words = [w for _, w in ocr_image._parse_hocr(HOCR)]
     # Both words sit on the line Tesseract measured: baseline 52, text height 40.
     assert [(w["text"], w["top"], w["bottom"], w["confidence"]) for w in words] == [
         ("l00%", 20, 60, 0.41), ("93,6%", 20, 60, 0.93)]

@@ -23,9 +23,9 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 from test_batch import report
 from test_multiyear import cli, query
 
-from perf_pipeline import warehouse
-from perf_pipeline.ingest import batch_run_options, ingested_sha256
-from perf_pipeline.partitions import report_partitions
+from perf_pipeline.defs.partitions import report_partitions
+from perf_pipeline.defs.runs import batch_run_options, ingested_sha256
+from perf_pipeline.raw_folder import file_sha256
 
 POSTGRES_URL_ENV = "PERF_PIPELINE_TEST_POSTGRES_URL"
 STEPS = {"extracted_kpi_rows", "warehouse_kpi_rows", "kpi_scores", "all_reports_tables"}
@@ -107,7 +107,7 @@ def test_each_step_runs_in_its_own_process(instance_home, two_reports, tmp_path)
         step_pids = {e.step_key: e.dagster_event.pid for e in instance.all_logs(
             run.run_id, of_type=DagsterEventType.STEP_START)}
         for name in names:
-            assert ingested_sha256(instance, name) == warehouse.file_sha256(two_reports / name)
+            assert ingested_sha256(instance, name) == file_sha256(two_reports / name)
     assert set(step_pids) == STEPS
     assert len(set(step_pids.values())) == len(STEPS)  # four processes, one step each
     assert os.getpid() not in step_pids.values()

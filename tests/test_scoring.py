@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from warehouse_rows import load_rows
 
-from perf_pipeline import warehouse
+from perf_pipeline.warehouse import store
 
 
 @pytest.fixture
 def con():
-    with warehouse.connect(":memory:") as con:
+    with store.connect(":memory:") as con:
         yield con
 
 

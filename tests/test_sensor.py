@@ -22,11 +22,11 @@ from dagster import (
 from pdfgen import KpiTable, build_report_pdf
 
 from perf_pipeline.definitions import build_definitions
-from perf_pipeline.ingest import SHA256_TAG, TRIGGER_TAG
-from perf_pipeline.partitions import report_partitions
-from perf_pipeline.schedules import monthly_refresh
-from perf_pipeline.sensors import raw_reports_sensor
-from perf_pipeline.warehouse import file_sha256
+from perf_pipeline.defs.partitions import report_partitions
+from perf_pipeline.defs.runs import SHA256_TAG, TRIGGER_TAG
+from perf_pipeline.defs.schedules import monthly_refresh
+from perf_pipeline.defs.sensors import raw_reports_sensor
+from perf_pipeline.raw_folder import file_sha256
 
 HEADER = ["Obiettivo", "KPI", "Target", "Target Raggiunto", "Risultato 2021"]
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from perf_pipeline.values import parse_values
+from perf_pipeline.warehouse.values import parse_values
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import duckdb
 import pytest
 from warehouse_rows import kpi_frame, load_rows
 
-from perf_pipeline import warehouse
-from perf_pipeline.schemas import EXTRACTED_COLUMNS
+from perf_pipeline.quality.columns import EXTRACTED_COLUMNS
+from perf_pipeline.warehouse import store
 
 CELLS = [
     {"kpi": "A", "target": "10", "achieved": "12", "score_reported": "100%"},
@@ -23,14 +23,14 @@ def counts(con) -> dict[str, int]:
 
 
 def test_kpi_rows_table_has_the_pandera_columns_in_order():
-    with warehouse.connect(":memory:") as con:
+    with store.connect(":memory:") as con:
         columns = [r[0] for r in con.execute("DESCRIBE kpi_rows").fetchall()]
     assert columns == EXTRACTED_COLUMNS
 
 
 def test_reload_replaces_a_report_and_leaves_others(tmp_path):
     db = tmp_path / "w.duckdb"
-    with warehouse.connect(db) as con:
+    with store.connect(db) as con:
         load_rows(con, tmp_path, "one.pdf", CELLS)
         load_rows(con, tmp_path, "two.pdf", CELLS[:1], entity="Comune di Altro")
         before = counts(con)
@@ -45,7 +45,7 @@ def test_reload_replaces_a_report_and_leaves_others(tmp_path):
 
 
 def test_failed_load_rolls_back_and_keeps_previous_rows(tmp_path):
-    with warehouse.connect(tmp_path / "w.duckdb") as con:
+    with store.connect(tmp_path / "w.duckdb") as con:
         load_rows(con, tmp_path, "one.pdf", CELLS)
         load_rows(con, tmp_path, "two.pdf", CELLS, entity="Comune di Altro")
         before = con.execute("SELECT * FROM kpi_rows ORDER BY report, page, row_index").df()
@@ -55,20 +55,20 @@ def test_failed_load_rolls_back_and_keeps_previous_rows(tmp_path):
         from perf_pipeline.extract.identity import ReportIdentity
 
         extraction = Extraction(
-            report="one.pdf", path=tmp_path / "one.pdf", rows=broken, pages=1, kpi_tables=1,
-            seconds=0.0,
+            report="one.pdf", path=tmp_path / "one.pdf", records=broken.to_dict("records"),
+            pages=1, kpi_tables=1, seconds=0.0,
             identity=ReportIdentity("Comune di Test", 2021, "t", "document", "document"))
         with pytest.raises(duckdb.ConstraintException):
-            warehouse.load_report(con, extraction, broken)
+            store.load_report(con, extraction)
         after = con.execute("SELECT * FROM kpi_rows ORDER BY report, page, row_index").df()
     assert after.equals(before)
 
 
 def test_summaries_count_each_kpi_once(tmp_path):
     cells = CELLS + [dict(CELLS[0], is_duplicate=True, duplicate_of="p1r1", page=2)]
-    with warehouse.connect(":memory:") as con:
+    with store.connect(":memory:") as con:
         load_rows(con, tmp_path, "one.pdf", cells)
-        rows = warehouse.refresh_summaries(con)
+        rows = store.refresh_summaries(con)
         tables = {name: con.execute(f"SELECT * FROM {name}").df() for name in rows}
     report = tables["summary_by_report"].iloc[0]
     assert (report["kpis"], report["met"], report["partial"]) == (2, 1, 1)
@@ -79,9 +79,9 @@ def test_summaries_count_each_kpi_once(tmp_path):
 
 def test_read_only_connection_does_not_write(tmp_path):
     db = tmp_path / "w.duckdb"
-    with warehouse.connect(db) as con:
+    with store.connect(db) as con:
         load_rows(con, tmp_path, "one.pdf", CELLS)
-    with warehouse.connect(db, read_only=True) as con:
+    with store.connect(db, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM kpis").fetchall()[0][0] == 2
         with pytest.raises(duckdb.Error):
             con.execute("DELETE FROM kpi_rows")
@@ -89,15 +89,15 @@ def test_read_only_connection_does_not_write(tmp_path):
 
 def test_schema_is_reapplied_only_when_the_sql_changes(tmp_path):
     db = tmp_path / "w.duckdb"
-    with warehouse.connect(db) as con:
+    with store.connect(db) as con:
         assert con.execute("SELECT fingerprint FROM warehouse_schema").fetchall() == [
-            (warehouse.schema_fingerprint(),)
+            (store.schema_fingerprint(),)
         ]
         con.execute("DROP VIEW score_discrepancies")
-    with warehouse.connect(db) as con:  # same SQL: nothing is re-run
+    with store.connect(db) as con:  # same SQL: nothing is re-run
         views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
         assert ("score_discrepancies",) not in views
         con.execute("UPDATE warehouse_schema SET fingerprint = 'built from older SQL'")
-    with warehouse.connect(db) as con:  # other SQL: applied again
+    with store.connect(db) as con:  # other SQL: applied again
         views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
         assert ("score_discrepancies",) in views

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from perf_pipeline import warehouse
 from perf_pipeline.extract import Extraction
 from perf_pipeline.extract.identity import ReportIdentity
-from perf_pipeline.schemas import EXTRACTED_COLUMNS
+from perf_pipeline.quality.columns import EXTRACTED_COLUMNS
+from perf_pipeline.warehouse import store
 
 
 def kpi_frame(report: str, cells: list[dict]) -> pd.DataFrame:
@@ -58,10 +58,10 @@ def load_rows(
         identity=ReportIdentity(
             entity=entity, year=year, title="t", entity_source="document", year_source="document"
         ),
-        rows=rows,
+        records=rows.to_dict("records"),
         pages=1,
         kpi_tables=1,
         seconds=0.0,
     )
-    warehouse.load_report(con, extraction, rows)
-    return warehouse.score_report(con, report)
+    store.load_report(con, extraction)
+    return store.score_report(con, report)

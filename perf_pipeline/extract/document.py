@@ -9,15 +9,16 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pdfplumber
 import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfminer.pdftypes import resolve1
 
-from ..schemas import EXTRACTED_COLUMNS, ExtractedKpiRows
+from ..quality.columns import EXTRACTED_COLUMNS, EXTRACTED_ROW_COLUMNS
 from .columns import ColumnMap, map_columns, remap_columns
 from .errors import ReportError, check_pdf_file
 from .finders import FoundTable, PageTables, Span, edges_align, rivers_of, text_size
@@ -36,9 +37,12 @@ from .pdfium_pages import iter_pages
 from .rows import TableRow, build_rows, continue_rows
 from .text import fill_cell_texts, group_lines
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 log = logging.getLogger(__name__)
 
-# Column order comes from the pandera model; the CSV of `perf-pipeline extract`
+# Column order comes from one list (quality/columns.py); the CSV of `perf-pipeline extract`
 # starts with these, in this order, then the provenance columns.
 ROW_COLUMNS = EXTRACTED_COLUMNS
 CORE_COLUMNS = [
@@ -49,9 +53,7 @@ assert ROW_COLUMNS[: len(CORE_COLUMNS)] == CORE_COLUMNS, "schema must start with
 # Who reads page objects for pdfplumber (see pdfium_pages.py).
 ENGINES = ("pdfium", "pdfminer")
 DEFAULT_ENGINE = "pdfium"
-EXTRACTED_DTYPES = {
-    name: str(column.dtype) for name, column in ExtractedKpiRows.to_schema().columns.items()
-}
+EXTRACTED_DTYPES = EXTRACTED_ROW_COLUMNS
 # What makes two printed rows the same KPI row (a table printed twice).
 DUPLICATE_KEY = ["section", "area", "objective", "kpi", "target", "achieved", "score_reported"]
 # A page number line ("12", "Pagina 3", "pag. 3 di 9") between a table and its continuation.
@@ -83,13 +85,25 @@ class Extraction:
     report: str
     path: Path
     identity: ReportIdentity
-    rows: pd.DataFrame
+    records: list[dict]  # one dict per KPI row, keys in ROW_COLUMNS order
     pages: int
     kpi_tables: int
     seconds: float
     warnings: list[str] = field(default_factory=list)
     ocr_pages: int = 0
     ocr_seconds: float = 0.0
+
+    @cached_property
+    def rows(self) -> pd.DataFrame:
+        """The records as a frame with the schema's dtypes (pandas loads only here: the
+        `extract` command writes its CSV from the records)."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records(self.records, columns=ROW_COLUMNS).astype(
+            EXTRACTED_DTYPES)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "rows"}  # staged: records only
 
 
 def extract_report(
@@ -127,15 +141,15 @@ def extract_report(
                 raise ReportError(
                     "corrupt", f"{path.name}: cannot parse PDF ({_describe(exc)})") from None
     identity = identify_report(path, title, first_text, [t.year for t in tables if t.year])
-    rows = _assemble_rows(path.name, tables, running_lines(page_lines))
+    records = _assemble_rows(path.name, tables, running_lines(page_lines))
     warnings = [f"{path.name}: {w}" for w in reader.warnings]
-    if rows.empty:
+    if not records:
         warnings.append(f"{path.name}: no KPI table found in {n_pages} pages")
     return Extraction(
         report=path.name,
         path=path,
         identity=identity,
-        rows=rows,
+        records=records,
         pages=n_pages,
         kpi_tables=len(tables),
         seconds=time.perf_counter() - started,
@@ -316,7 +330,7 @@ def _continues(prev: PageTable, table: PageTable, running: set[str]) -> bool:
     )
 
 
-def _assemble_rows(report: str, tables: list[PageTable], running: set[str]) -> pd.DataFrame:
+def _assemble_rows(report: str, tables: list[PageTable], running: set[str]) -> list[dict]:
     state = HeadingState()
     records = []
     orphans: list[HeadingBlock] = []  # headings left at the foot of the previous page
@@ -349,29 +363,23 @@ def _assemble_rows(report: str, tables: list[PageTable], running: set[str]) -> p
                 "ocr": table.ocr,
                 "ocr_confidence": row_confidence(table.grid, row.grid_row) if table.ocr else None,
             })
-    frame = pd.DataFrame.from_records(records, columns=[c for c in ROW_COLUMNS])
-    if frame.empty:
-        # No rows is a valid result: the empty frame still has the schema's dtypes.
-        return frame.astype(EXTRACTED_DTYPES)
-    frame["row_index"] = frame.groupby("page").cumcount() + 1
-    _mark_duplicates(frame)
-    frame["ocr_confidence"] = frame["ocr_confidence"].astype("float64")
-    return frame[ROW_COLUMNS]
+    _number_rows(records)
+    _mark_duplicates(records)
+    return [{column: record[column] for column in ROW_COLUMNS} for record in records]
 
 
-def _mark_duplicates(frame: pd.DataFrame) -> None:
+def _number_rows(records: list[dict]) -> None:
+    """row_index: 1-based position of the row among the KPI rows of its page."""
+    on_page: dict[int, int] = {}
+    for record in records:
+        on_page[record["page"]] = record["row_index"] = on_page.get(record["page"], 0) + 1
+
+
+def _mark_duplicates(records: list[dict]) -> None:
     """A row printed again later (same table shown twice) points at its first copy."""
     first_seen: dict[tuple, str] = {}
-    flags, refs = [], []
-    for rec in frame.itertuples(index=False):
-        key = tuple(getattr(rec, k) for k in DUPLICATE_KEY)
-        ref = f"p{rec.page}r{rec.row_index}"
-        if key in first_seen:
-            flags.append(True)
-            refs.append(first_seen[key])
-        else:
-            first_seen[key] = ref
-            flags.append(False)
-            refs.append("")
-    frame["is_duplicate"] = flags
-    frame["duplicate_of"] = refs
+    for record in records:
+        key = tuple(record[k] for k in DUPLICATE_KEY)
+        first = first_seen.setdefault(key, f"p{record['page']}r{record['row_index']}")
+        record["is_duplicate"] = first != f"p{record['page']}r{record['row_index']}"
+        record["duplicate_of"] = first if record["is_duplicate"] else ""

@@ -1,7 +1,8 @@
 """Row shapes of every stage, as pandera models: the single definition of each contract.
 
-The Dagster asset checks are generated from these models (checks.py), the extractor
-takes its column order from them, and a test holds the warehouse DDL to them.
+The Dagster asset checks are generated from these models (defs/checks.py), the extracted
+rows' columns come from one list (columns.py) that the extractor uses too, and a test
+holds the warehouse DDL to them.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from .values import parse_values
+from ..warehouse.values import parse_values
+from .columns import EXTRACTED_ROW_COLUMNS
 
 STATUSES = ["met", "partial", "not met", "unscorable"]
 VALUE_KINDS = ["percent", "number", "duration", "threshold", "date", "yes_no", "text", "empty"]
@@ -20,33 +22,23 @@ METHODS = [
     "deadline", "yes_no", "threshold", "ratio_higher_is_better", "ratio_lower_is_better",
     "qualitative_yes_no", "qualitative_completion", "unscorable",
 ]
+SERIES_TYPES = {"str": str, "int64": int, "float64": float, "bool": bool}
 # A printed score must read as a percentage, a number or SI/NO (or be absent).
 SCORE_KINDS = ["percent", "number", "yes_no", "empty"]
 
 
 class ExtractedKpiRows(pa.DataFrameModel):
-    """One row per printed KPI row, cell texts exactly as printed."""
+    """One row per printed KPI row, cell texts exactly as printed. Columns and dtypes:
+    columns.EXTRACTED_ROW_COLUMNS; the constraints are here."""
 
-    report: Series[str] = pa.Field(str_length={"min_value": 1})
-    page: Series[int] = pa.Field(ge=1)
-    section: Series[str]
-    area: Series[str]
-    objective: Series[str]
-    kpi: Series[str] = pa.Field(str_matches=r"\S", description="KPI text, never empty")
-    target: Series[str]
-    achieved: Series[str]
-    score_reported: Series[str]
-    table_index: Series[int] = pa.Field(ge=1)
-    row_index: Series[int] = pa.Field(ge=1)
-    x0: Series[float]
-    top: Series[float]
-    x1: Series[float]
-    bottom: Series[float]
-    is_duplicate: Series[bool]
-    duplicate_of: Series[str]
-    extra: Series[str]
-    ocr: Series[bool]
-    ocr_confidence: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    __annotations__ = {name: Series[SERIES_TYPES[dtype]]
+                       for name, dtype in EXTRACTED_ROW_COLUMNS.items()}
+    report = pa.Field(str_length={"min_value": 1})
+    page = pa.Field(ge=1)
+    kpi = pa.Field(str_matches=r"\S", description="KPI text, never empty")
+    table_index = pa.Field(ge=1)
+    row_index = pa.Field(ge=1)
+    ocr_confidence = pa.Field(nullable=True, ge=0, le=1)
 
     class Config:
         strict = True
@@ -145,13 +137,6 @@ class KpiSummary(pa.DataFrameModel):
     @pa.dataframe_check(name="discrepancies_within_kpis")
     def discrepancies_within_kpis(cls, df: pd.DataFrame) -> Series[bool]:
         return df["discrepancies"] <= df["kpis"]
-
-
-def column_names(model: type[pa.DataFrameModel]) -> list[str]:
-    return list(model.to_schema().columns)
-
-
-EXTRACTED_COLUMNS = column_names(ExtractedKpiRows)
 
 
 CHANGES = ["first report", "added", "improved", "worsened", "unchanged", "not comparable",

@@ -1,8 +1,8 @@
-"""Which reports need ingesting, and ingesting them through the Dagster jobs in process.
+"""Ingesting reports through the Dagster jobs in process, and what the instance knows
+of them (which content was ingested, which runs are waiting).
 
-A report file is identified by its name in raw/ and its content by sha256. The command
-line, the sensor and the schedule decide alike: a file is (re-)ingested when its content
-is new; a file that left raw/ is only reported (its rows go on an explicit `forget`).
+What is in raw/ and what changed there is raw_folder.py; the command line, the sensor
+and the schedule decide alike from it.
 
 Runs land in the persistent instance (DAGSTER_HOME), so `dagster dev` shows their
 history, materialisations and check results afterwards.
@@ -10,7 +10,7 @@ history, materialisations and check results afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dagster import (
@@ -22,14 +22,10 @@ from dagster import (
     Definitions,
     RunsFilter,
 )
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
-from . import warehouse
+from ..raw_folder import ReportFile
+from ..warehouse import store
 from .partitions import report_partitions
-from .resources import RawReportsResource
 
 # Dagster's console logger prints every event at DEBUG; the run history keeps them all.
 # Its ERROR events carry stack traces; the CLI prints each report's outcome instead.
@@ -44,59 +40,15 @@ INGESTED_ASSET = AssetKey("kpi_scores")
 # batch is split into runs of this many reports, so memory stays flat however many
 # files wait (measured peak: about 306 MB for 1 report, 350 MB for 100).
 MAX_REPORTS_PER_RUN = 100
+# The documented run tags of a backfill over a range of partitions (one run, many keys).
+PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 PENDING_RUN_STATUSES = [
     DagsterRunStatus.QUEUED,
     DagsterRunStatus.NOT_STARTED,
     DagsterRunStatus.STARTING,
     DagsterRunStatus.STARTED,
 ]
-
-
-@dataclass(frozen=True)
-class ReportFile:
-    name: str
-    sha256: str
-    size: int
-    mtime_ns: int
-
-
-def scan_reports(
-    raw: RawReportsResource, known: Mapping[str, ReportFile] | None = None
-) -> dict[str, ReportFile]:
-    """Every PDF in raw/ with its sha256 (a file whose size and mtime are unchanged since
-    ``known`` keeps its known hash instead of being read again)."""
-    files = {}
-    for name in raw.list_reports():
-        stat = raw.path(name).stat()
-        before = (known or {}).get(name)
-        if before and (before.size, before.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
-            files[name] = before
-        else:
-            files[name] = ReportFile(name, warehouse.file_sha256(raw.path(name)), stat.st_size,
-                                     stat.st_mtime_ns)
-    return files
-
-
-@dataclass
-class RawChanges:
-    new: list[str]
-    changed: list[str]
-    unchanged: list[str]
-    deleted: list[str]
-
-    @property
-    def to_ingest(self) -> list[str]:
-        return sorted(self.new + self.changed)
-
-
-def compare(current: Mapping[str, str], known: Mapping[str, str]) -> RawChanges:
-    """Name -> sha256 now in raw/ against name -> sha256 already handled."""
-    return RawChanges(
-        new=sorted(n for n in current if n not in known),
-        changed=sorted(n for n in current if n in known and known[n] != current[n]),
-        unchanged=sorted(n for n in current if known.get(n) == current[n]),
-        deleted=sorted(n for n in known if n not in current),
-    )
 
 
 def run_tags(file: ReportFile, trigger: str) -> dict[str, str]:
@@ -206,8 +158,8 @@ def batch_run_options(batch: list[str]) -> dict:
     """execute_in_process arguments that make one run over these neighbouring partitions."""
     if len(batch) == 1:
         return {"partition_key": batch[0]}
-    return {"tags": {ASSET_PARTITION_RANGE_START_TAG: batch[0],
-                     ASSET_PARTITION_RANGE_END_TAG: batch[-1]}}
+    return {"tags": {PARTITION_RANGE_START_TAG: batch[0],
+                     PARTITION_RANGE_END_TAG: batch[-1]}}
 
 
 def report_outcome(report: str, run_id: str, attempt: tuple[str, str | None] | None,
@@ -252,7 +204,7 @@ def ingest_all(
                 **{**options, "tags": {**options.get("tags", {}), TRIGGER_TAG: "cli"}},
             )
             with warehouse_db.connect() as con:
-                attempts = warehouse.run_attempts(con, result.run_id)
+                attempts = store.run_attempts(con, result.run_id)
             runs_succeeded.append(result.success)
             run_errors, failed_checks = _run_errors(result)
             run_errors += [f"check failed: {c}" for c in failed_checks]

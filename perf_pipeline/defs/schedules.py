@@ -19,10 +19,11 @@ from dagster import (
     schedule,
 )
 
+from ..raw_folder import scan_reports
 from .assets import INGEST_ASSETS, SUMMARY_ASSETS
-from .ingest import TRIGGER_TAG, already_handled, run_tags, scan_reports
 from .partitions import report_partitions
 from .resources import RawReportsResource
+from .runs import TRIGGER_TAG, already_handled, run_tags
 
 MONTHLY_CRON = "0 6 1 * *"
 TIMEZONE = "Europe/Rome"
@@ -37,7 +38,7 @@ TIMEZONE = "Europe/Rome"
     "then refresh the summaries, trends and Parquet exports.",
 )
 def monthly_refresh(context: ScheduleEvaluationContext, raw_reports: RawReportsResource):
-    files = scan_reports(raw_reports)
+    files = scan_reports(raw_reports.directory)
     known = set(context.instance.get_dynamic_partitions(report_partitions.name))
     new = sorted(name for name in files if name not in known)
     if new:

@@ -20,20 +20,12 @@ from dagster import (
     sensor,
 )
 
+from ..raw_folder import ReportFile, compare, scan_reports
 from .assets import report_pdf
-from .ingest import (
-    TRIGGER_TAG,
-    ReportFile,
-    already_handled,
-    batch_run_options,
-    compare,
-    contiguous_batches,
-    run_tags,
-    scan_reports,
-)
 from .jobs import ingest_report_job
 from .partitions import report_partitions
 from .resources import RawReportsResource
+from .runs import TRIGGER_TAG, already_handled, batch_run_options, contiguous_batches, run_tags
 
 
 def load_cursor(cursor: str | None) -> dict[str, ReportFile]:
@@ -58,7 +50,7 @@ def raw_reports_sensor(
     context: SensorEvaluationContext, raw_reports: RawReportsResource
 ) -> SensorResult:
     seen = load_cursor(context.cursor)
-    files = scan_reports(raw_reports, seen)
+    files = scan_reports(raw_reports.directory, seen)
     changes = compare({n: f.sha256 for n, f in files.items()},
                       {n: f.sha256 for n, f in seen.items()})
     partitions = set(context.instance.get_dynamic_partitions(report_partitions.name))

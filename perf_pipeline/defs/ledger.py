@@ -10,9 +10,9 @@ from contextlib import contextmanager
 
 from dagster import Failure
 
-from . import warehouse
-from .ingest import TRIGGER_TAG
+from ..warehouse import store
 from .resources import WarehouseResource
+from .runs import TRIGGER_TAG
 
 
 def run_trigger(tags) -> str:
@@ -28,9 +28,9 @@ def record_attempts(context, warehouse_db: WarehouseResource,
         with warehouse_db.connect() as con:
             record_attempts(context, warehouse_db, attempts, con)
         return
-    with warehouse.transaction(con):
+    with store.transaction(con):
         for report, (status, fields) in attempts.items():
-            warehouse.record_attempt(con, context.run.run_id, report, status,
+            store.record_attempt(con, context.run.run_id, report, status,
                                      trigger=run_trigger(context.run.tags), **fields)
 
 

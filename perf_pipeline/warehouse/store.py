@@ -12,7 +12,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -22,10 +21,11 @@ import duckdb
 import pandas as pd
 from rapidfuzz import fuzz
 
-from .sqlfiles import read_sql, sql_dir
+from ..raw_folder import file_sha256
+from .sql import read_sql, sql_dir
 
 if TYPE_CHECKING:
-    from .extract import Extraction
+    from ..extract import Extraction
 
 
 SCHEMA_FILES = ["00_schema.sql", "01_macros.sql", "02_views.sql", "05_ledger.sql"]
@@ -120,14 +120,6 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("COMMIT")
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _delete_report(con: duckdb.DuckDBPyConnection, report: str) -> None:
     for table in ("kpi_scores", "kpi_rows", "reports"):
         con.execute(f"DELETE FROM {table} WHERE report = $report", {"report": report})
@@ -180,9 +172,9 @@ def entity_year_conflicts(
     return errors
 
 
-def load_report(con: duckdb.DuckDBPyConnection, extraction: Extraction, rows: pd.DataFrame) -> int:
+def load_report(con: duckdb.DuckDBPyConnection, extraction: Extraction) -> int:
     """Replace one report's metadata and KPI rows in a single transaction."""
-    return load_reports(con, [replace(extraction, rows=rows)])[extraction.report]
+    return load_reports(con, [extraction])[extraction.report]
 
 
 def load_reports(con: duckdb.DuckDBPyConnection, extractions: list[Extraction],
@@ -430,6 +422,11 @@ def refresh_area_trends(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFram
 
 def exports_dir(database: str | Path) -> Path:
     return Path(database).parent / "exports"
+
+
+def charts_dir(database: str | Path) -> Path:
+    """The chart cache (report/charts.py), beside the database."""
+    return Path(database).parent / "charts"
 
 
 def export_tables(con: duckdb.DuckDBPyConnection, directory: Path) -> dict[str, Path]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def sql_dir() -> Path:
-    return Path(__file__).resolve().parents[1] / "sql"
+    return Path(__file__).resolve().parents[2] / "sql"
 
 
 def read_sql(name: str) -> str:

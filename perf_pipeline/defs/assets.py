@@ -1,8 +1,8 @@
 """Assets: raw PDF → extracted rows → warehouse rows → scores → summaries and trends.
 
-Each asset only wires a pure function (extract/, warehouse.py + sql/, charts.py) into
+Each asset only wires a pure function (extract/, warehouse/ + sql/, report/) into
 Dagster and reports what it did as metadata for the UI. Steps open the DuckDB file only
-while they use it; a file held by another process is waited for (warehouse.connect), so
+while they use it; a file held by another process is waited for (store.connect), so
 two runs never write it at once, whoever launched them. The partitioned steps also keep
 the ingestion ledger (sql/05_ledger.sql) of their run.
 """
@@ -10,6 +10,7 @@ the ingestion ledger (sql/05_ledger.sql) of their run.
 import time
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 from dagster import (
@@ -24,7 +25,12 @@ from dagster import (
 )
 from dagster_pandera import pandera_schema_to_dagster_type
 
-from . import charts, warehouse
+from ..extract import ReportError
+from ..quality.schemas import ExtractedKpiRows, KpiSummary, KpiTrends, ScoredKpis
+from ..raw_folder import file_sha256
+from ..report import charts
+from ..warehouse import store
+from ..warehouse.staging import ExtractionJob, StagedExtraction, extract_all
 from .checks import (
     EXTRACTED_ROWS_MATCH_SCHEMA,
     SCORES_MATCH_SCHEMA,
@@ -36,12 +42,9 @@ from .checks import (
     check_summaries,
     check_trends,
 )
-from .extract import Extraction, ReportError
+from .ledger import attempts_fail_on_error, record_attempts, stop_batch
 from .partitions import report_partitions
 from .resources import RawReportsResource, WarehouseResource
-from .run_ledger import attempts_fail_on_error, record_attempts, stop_batch
-from .schemas import ExtractedKpiRows, KpiSummary, KpiTrends, ScoredKpis
-from .staging import ExtractionJob, extract_all
 
 PREVIEW_ROWS = 10
 # Reports loaded per transaction: few statements, and a bounded amount of rows in memory.
@@ -84,7 +87,8 @@ report_pdf = AssetSpec(
 )
 
 
-def extraction_metadata(extraction: Extraction, sha256: str, reused: bool) -> dict:
+def extraction_metadata(staged: StagedExtraction, reused: bool) -> dict:
+    extraction = staged.extraction
     rows = extraction.rows
     return {
         "dagster/row_count": len(rows),
@@ -94,8 +98,11 @@ def extraction_metadata(extraction: Extraction, sha256: str, reused: bool) -> di
         "kpi_tables": extraction.kpi_tables,
         "duplicate_rows": int(rows["is_duplicate"].sum()) if len(rows) else 0,
         "extraction_seconds": round(extraction.seconds, 3),
+        # Not parsed by this step: staged by an earlier run or by the command line's
+        # prefetch (staged_at tells which parse the rows come from).
         "reused_staged_extraction": reused,
-        "sha256": sha256,
+        "staged_at": staged.staged_at,
+        "sha256": staged.sha256,
         "warnings": "\n".join(extraction.warnings) or "none",
         "preview": preview(rows, PREVIEW_COLUMNS),
     }
@@ -124,7 +131,7 @@ def extracted_kpi_rows(
     for report in reports:
         path = raw_reports.path(report)
         present = path.is_file()  # a missing file is the extractor's error to report
-        sha256 = warehouse.file_sha256(path) if present else ""
+        sha256 = file_sha256(path) if present else ""
         attempts[report] = ("running", {"sha256": sha256 or None,
                                         "size_bytes": path.stat().st_size if present else None})
         try:
@@ -132,7 +139,7 @@ def extracted_kpi_rows(
         except ReportError as exc:
             errors[report], kinds[report] = ("failed", str(exc)), exc.kind
             continue
-        if present and stage.reusable(report, sha256):
+        if present and stage.reusable_after_lock(report, sha256):
             reused.append(report)
         else:
             jobs.append(ExtractionJob(report, path, sha256, options))
@@ -149,7 +156,8 @@ def extracted_kpi_rows(
 
     found, rows = {}, []
     for report in reports:
-        extraction = stage.read(report)
+        staged = stage.read_staged(report)
+        extraction = staged.extraction
         rows.append(extraction.rows)
         for warning in extraction.warnings:
             context.log.warning(warning)
@@ -157,7 +165,7 @@ def extracted_kpi_rows(
         found[report] = ("running", {"pages": extraction.pages, "entity": identity.entity,
                                      "year": identity.year, "kpi_rows": len(extraction.rows)})
         context.add_asset_metadata(
-            extraction_metadata(extraction, attempts[report][1]["sha256"], report in reused),
+            extraction_metadata(staged, report in reused),
             partition_key=report)
     record_attempts(context, warehouse_db, found)
     context.add_asset_metadata({"reports_in_run": len(reports), "extracted": len(jobs),
@@ -175,9 +183,9 @@ def load_all(context, con, stage, reports: list[str]) -> None:
         staged = [stage.read_staged(r) for r in reports[start:start + LOAD_CHUNK]]
         extractions = [s.extraction for s in staged]
         # The hash the rows were extracted from, not the file's now (it may have changed).
-        loaded = warehouse.load_reports(con, extractions, {
+        loaded = store.load_reports(con, extractions, {
             s.extraction.report: s.sha256 for s in staged})
-        infos = warehouse.reports_info(con, list(loaded))
+        infos = store.reports_info(con, list(loaded))
         for extraction in extractions:
             info = infos[extraction.report]
             context.add_asset_metadata({
@@ -210,7 +218,7 @@ def warehouse_kpi_rows(context: AssetExecutionContext, warehouse_db: WarehouseRe
         identity = stage.read(report).identity
         identities[report] = (identity.entity, identity.year)
     with attempts_fail_on_error(context, warehouse_db), warehouse_db.connect() as con:
-        conflicts = warehouse.entity_year_conflicts(con, identities)
+        conflicts = store.entity_year_conflicts(con, identities)
         if conflicts:
             raise stop_batch(context, warehouse_db,
                              {r: ("failed", e) for r, e in conflicts.items()}, con=con)
@@ -233,8 +241,8 @@ def kpi_scores(context: AssetExecutionContext, warehouse_db: WarehouseResource
     Its metadata carries the file's sha256: what the sensor compares a file with."""
     reports = list(context.partition_keys)
     with attempts_fail_on_error(context, warehouse_db), warehouse_db.connect() as con:
-        kpis = warehouse.score_reports(con, reports)
-        infos = warehouse.reports_info(con, reports)
+        kpis = store.score_reports(con, reports)
+        infos = store.reports_info(con, reports)
         by_report = dict(tuple(kpis.groupby("report", sort=False)))
         attempts = {}
         for report in reports:
@@ -296,25 +304,26 @@ def all_reports_tables(warehouse_db: WarehouseResource) -> Iterator[MaterializeR
     cost more than the SQL): summaries and trends with their blocking checks, then area
     trends and the Parquet exports, which are left alone when a check failed."""
     with warehouse_db.connect() as con:
-        summary_rows = warehouse.refresh_summaries(con)
-        warehouse.refresh_trends(con)
-        checked = [check_summaries(warehouse.summaries_by_entity(con, SUMMARY_PARTS)),
-                   check_trends(warehouse.trends_by_entity(con))]
-        yield summaries_result(summary_rows,
-                               con.execute("SELECT * FROM summary_by_report").df(), checked[0])
-        yield trends_result(warehouse.trends_overview(con, PREVIEW_ROWS), checked[1])
+        summary_rows = store.refresh_summaries(con)
+        store.refresh_trends(con)
+        checked = [check_summaries(store.summaries_by_entity(con, SUMMARY_PARTS)),
+                   check_trends(store.trends_by_entity(con))]
+        charts_dir = store.charts_dir(warehouse_db.database)
+        yield summaries_result(summary_rows, con.execute("SELECT * FROM summary_by_report").df(),
+                               checked[0], charts_dir)
+        yield trends_result(store.trends_overview(con, PREVIEW_ROWS), checked[1])
         if not all(c.passed for c in checked):
             return
-        yield area_trends_result(warehouse.refresh_area_trends(con)["trend_by_area"])
-        directory = warehouse.exports_dir(warehouse_db.database)
-        written = warehouse.export_tables(con, directory)
+        yield area_trends_result(store.refresh_area_trends(con)["trend_by_area"], charts_dir)
+        directory = store.exports_dir(warehouse_db.database)
+        written = store.export_tables(con, directory)
     yield MaterializeResult(asset_key="warehouse_exports", metadata={
         "directory": MetadataValue.path(str(directory.resolve())),
         "files": MetadataValue.md("\n".join(f"- `{p.name}`" for p in written.values())),
     })
 
 
-def summaries_result(rows: dict[str, int], by_report: pd.DataFrame, check
+def summaries_result(rows: dict[str, int], by_report: pd.DataFrame, check, charts_dir: Path
                      ) -> MaterializeResult:
     return MaterializeResult(
         asset_key="kpi_summaries",
@@ -323,7 +332,8 @@ def summaries_result(rows: dict[str, int], by_report: pd.DataFrame, check
             **{f"rows_{name}": count for name, count in rows.items()},
             "summary_by_report": preview(by_report, list(by_report.columns)),
             "chart": MetadataValue.md(charts.markdown_image(
-                charts.share_met_by_report(by_report), "Share of KPIs met, per entity and year")),
+                charts.share_met_by_report(by_report, charts_dir),
+                "Share of KPIs met, per entity and year")),
         },
         check_results=[check],
     )
@@ -344,7 +354,7 @@ def trends_result(overview: dict, check) -> MaterializeResult:
     )
 
 
-def area_trends_result(table: pd.DataFrame) -> MaterializeResult:
+def area_trends_result(table: pd.DataFrame, charts_dir: Path) -> MaterializeResult:
     latest = table.sort_values("year").groupby(["entity", "area_key"]).tail(1)
     return MaterializeResult(
         asset_key="area_trends",
@@ -352,7 +362,8 @@ def area_trends_result(table: pd.DataFrame) -> MaterializeResult:
             "dagster/row_count": len(table),
             "latest_year_by_area": preview(latest, AREA_PREVIEW_COLUMNS),
             "chart": MetadataValue.md(charts.markdown_image(
-                charts.share_met_by_area(table), "Share of KPIs met by area, per year")),
+                charts.share_met_by_area(table, charts_dir),
+                "Share of KPIs met by area, per year")),
         },
     )
 

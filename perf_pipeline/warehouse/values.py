@@ -11,7 +11,7 @@ import threading
 import duckdb
 import pandas as pd
 
-from .sqlfiles import read_sql
+from .sql import read_sql
 
 # An in-memory DuckDB with the macros, per thread (a connection is not shared across
 # threads): creating one costs more than parsing a report's values.

@@ -1,15 +1,25 @@
-"""Charts of the summary tables, as PNG bytes (matplotlib), for the Dagster UI metadata."""
+"""Charts of the summary tables, as PNG bytes (matplotlib), for the Dagster UI metadata.
+
+A chart is drawn only when what it shows changed: each PNG is kept in a cache folder
+(beside the warehouse) under a hash of its data, title and this code, so an ingest that
+changes no summary neither draws nor loads matplotlib (about 1 s of a one-report run).
+"""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import os
+from importlib import metadata
+from pathlib import Path
 
 import pandas as pd
 
 LABEL_CHARS = 45
 MAX_ROWS = 40
 MAX_LABELLED_CELLS = 60
+KEPT_CHARTS = 50  # cache files kept, newest first
 
 
 def _short(label: str) -> str:
@@ -34,6 +44,39 @@ def _pyplot():
     return plt
 
 
+def _cached(draw):
+    """Decorate a chart function of (data frame, title): look its PNG up in ``cache``
+    first, and keep what it draws there."""
+
+    def chart(shares: pd.DataFrame, title: str, cache: Path | None = None) -> bytes:
+        if cache is None:
+            return draw(shares, title)
+        key = hashlib.sha256("\0".join([
+            draw.__name__, title, shares.to_csv(), _code_version()]).encode()).hexdigest()
+        path = Path(cache) / f"{key[:24]}.png"
+        if path.is_file():
+            os.utime(path)  # recently used: kept by the pruning below
+            return path.read_bytes()
+        png = draw(shares, title)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.tmp")
+        partial.write_bytes(png)
+        os.replace(partial, path)
+        for old in sorted(path.parent.glob("*.png"), key=lambda p: p.stat().st_mtime,
+                          reverse=True)[KEPT_CHARTS:]:
+            old.unlink(missing_ok=True)
+        return png
+
+    return chart
+
+
+def _code_version() -> str:
+    """This file and matplotlib's version: a cached chart from other code is stale."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest() + metadata.version(
+        "matplotlib")
+
+
+@_cached
 def _heatmap(shares: pd.DataFrame, title: str) -> bytes:
     """Share of KPIs met (%), rows by columns (years), one coloured cell each: a picture
     that stays readable from one report to hundreds. Rows past MAX_ROWS are left out
@@ -67,16 +110,16 @@ def _heatmap(shares: pd.DataFrame, title: str) -> bytes:
     return _png(fig)
 
 
-def share_met_by_report(summary_by_report: pd.DataFrame) -> bytes:
+def share_met_by_report(summary_by_report: pd.DataFrame, cache: Path | None = None) -> bytes:
     """Share of KPIs met per report: entities down, years across."""
     frame = summary_by_report.assign(
         share=100.0 * summary_by_report["met"] / summary_by_report["kpis"].where(
             summary_by_report["kpis"] > 0))
     shares = frame.pivot_table(index="entity", columns="year", values="share")
-    return _heatmap(shares, "Share of KPIs met, per entity and year")
+    return _heatmap(shares, "Share of KPIs met, per entity and year", cache)
 
 
-def share_met_by_area(trend_by_area: pd.DataFrame) -> bytes:
+def share_met_by_area(trend_by_area: pd.DataFrame, cache: Path | None = None) -> bytes:
     """Share of KPIs met per entity and area (labelled as printed in its latest year),
     years across."""
     frame = trend_by_area[trend_by_area["kpis"] > 0].sort_values("year")
@@ -87,9 +130,9 @@ def share_met_by_area(trend_by_area: pd.DataFrame) -> bytes:
     title = "Share of KPIs met by area, per year"
     if len(entities) == 1:  # the entity goes in the title, not on every row
         shares.index = [labels[(entity, key)] for entity, key in shares.index]
-        return _heatmap(shares, f"{entities[0]}: {title[0].lower()}{title[1:]}")
+        return _heatmap(shares, f"{entities[0]}: {title[0].lower()}{title[1:]}", cache)
     shares.index = [f"{entity} · {labels[(entity, key)]}" for entity, key in shares.index]
-    return _heatmap(shares, title)
+    return _heatmap(shares, title, cache)
 
 
 def markdown_image(png: bytes, alt: str) -> str:

@@ -21,10 +21,10 @@ from dagster import (
     PreviewWarning,
 )
 
+from ..quality.schemas import ExtractedKpiRows, KpiSummary, KpiTrends, ScoredKpis
+from .ledger import record_attempts, record_stopped
 from .partitions import report_partitions
 from .resources import WarehouseResource
-from .run_ledger import record_attempts, record_stopped
-from .schemas import ExtractedKpiRows, KpiSummary, KpiTrends, ScoredKpis
 
 MAX_FAILURE_CASES = 50
 

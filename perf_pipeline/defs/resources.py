@@ -1,16 +1,14 @@
 """Where reports come from and where the warehouse lives; configured, never global."""
 
-
 from contextlib import AbstractContextManager
 from pathlib import Path
 
 import duckdb
 from dagster import ConfigurableResource
 
-from . import settings, warehouse
-from .staging import ExtractionStage
-
-PDF_SUFFIX = ".pdf"
+from .. import raw_folder, settings
+from ..warehouse import store
+from ..warehouse.staging import ExtractionStage, default_directory
 
 
 class RawReportsResource(ConfigurableResource):
@@ -26,33 +24,15 @@ class RawReportsResource(ConfigurableResource):
         return Path(self.directory) / report
 
     def extract_options(self, report: str) -> dict:
-        """Password and limits for extract_report: resource config, else the environment
-        (settings.py). Raises ReportError('config') for a broken passwords file."""
-        from .extract import ReportError
-
-        try:
-            passwords = settings.load_passwords(
-                Path(self.passwords_file) if self.passwords_file
-                else settings.passwords_file(self.directory))
-            limits = {
-                "max_pages": self.max_pages or settings.max_pages(),
-                "max_seconds": self.max_seconds or settings.max_seconds(),
-            }
-        except ValueError as exc:
-            raise ReportError("config", str(exc)) from None
-        return {"password": passwords.get(report),
-                **{k: v for k, v in limits.items() if v is not None}}
+        """Password and limits for extract_report (settings.extract_options)."""
+        return settings.extract_options(self.directory, report, self.passwords_file,
+                                        self.max_pages, self.max_seconds)
 
     def extract_workers(self) -> int:
         return self.workers or settings.workers()
 
     def list_reports(self) -> list[str]:
-        folder = Path(self.directory)
-        if not folder.is_dir():
-            return []
-        return sorted(
-            p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() == PDF_SUFFIX
-        )
+        return raw_folder.list_reports(self.directory)
 
 
 class WarehouseResource(ConfigurableResource):
@@ -63,8 +43,7 @@ class WarehouseResource(ConfigurableResource):
     staging_directory: str | None = None  # default <database folder>/staging
 
     def stage(self) -> ExtractionStage:
-        return ExtractionStage(self.staging_directory
-                               or Path(self.database).parent / "staging")
+        return ExtractionStage(self.staging_directory or default_directory(self.database))
 
     def connect(self, read_only: bool = False) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
-        return warehouse.connect(self.database, read_only=read_only)
+        return store.connect(self.database, read_only=read_only)

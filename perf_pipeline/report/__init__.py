@@ -1,0 +1,1 @@
+"""What people look at: charts drawn from the warehouse tables (charts.py)."""
