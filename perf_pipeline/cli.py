@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import logging
 import sys
 from contextlib import contextmanager
 from enum import StrEnum
@@ -28,6 +29,9 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Municipal performance reports (PDF) → validated, scored DuckDB warehouse.",
 )
+# pdfminer logs what it repairs in a damaged file ("Not adding object 72 to xref ..."):
+# noise for a user, who gets the report's outcome (a failure says why) instead.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
@@ -81,11 +85,37 @@ def ingest(
     process). A file whose content (sha256) is already in the warehouse is skipped; every
     attempt is recorded in the `ingestion_ledger` table."""
     settings.ensure_dagster_home()
+    raw_dir = raw or settings.raw_dir()
+    database = db or settings.database_path()
+    with one_writer(database):
+        _ingest(raw_dir, database, force)
+
+
+@contextmanager
+def one_writer(database: str):
+    """One `ingest` / `forget` at a time per warehouse, across processes: a second one
+    waits, saying so, then finds the work done (its files are unchanged)."""
+    from filelock import FileLock, Timeout
+
+    lock_path = Path(database).parent / f".{Path(database).name}.ingest.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(lock_path)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        _say("waiting", "yellow", f"another perf-pipeline ingest or forget is writing "
+             f"{database}; this one starts when it ends (Ctrl-C to give up)", err_console)
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _ingest(raw_dir: str, database: str, force: bool) -> None:
     from .raw_folder import compare, scan_reports
     from .warehouse import staging, store
 
-    raw_dir = raw or settings.raw_dir()
-    database = db or settings.database_path()
     files = scan_reports(raw_dir)
     if not files:
         _fail(f"no PDF files in {raw_dir}/")
@@ -101,7 +131,7 @@ def ingest(
     from dagster import DagsterInstance
 
     from .definitions import build_definitions
-    from .defs.runs import ingest_all, register_reports
+    from .defs.runs import ingest_all, recover_stale_runs, register_reports
 
     defs = build_definitions(database=database, raw_dir=raw_dir)
     skipped = sorted(set(files) - set(to_ingest))
@@ -120,6 +150,10 @@ def ingest(
 
     try:
         with frozen_heap(), DagsterInstance.get() as instance:
+            with store.connect(database) as con:
+                for run_id in recover_stale_runs(instance, con):
+                    _say("  recovered", "yellow", f"run {run_id} had died unfinished; "
+                         "marked failed, its reports are ingested again")
             register_reports(instance, sorted(files))
             result = ingest_all(defs, instance, [files[n] for n in to_ingest], on_report=show)
     finally:
@@ -146,6 +180,13 @@ def forget(
     """Remove the rows of reports whose PDF left raw/, and their partitions; then refresh
     the summaries. The ingestion ledger keeps their history (status 'removed')."""
     settings.ensure_dagster_home()
+    raw_dir = raw or settings.raw_dir()
+    database = db or settings.database_path()
+    with one_writer(database):
+        _forget(reports, raw_dir, database)
+
+
+def _forget(reports: list[str], raw_dir: str, database: str) -> None:
     from dagster import DagsterInstance
 
     from .definitions import build_definitions
@@ -154,8 +195,6 @@ def forget(
     from .raw_folder import list_reports
     from .warehouse import store
 
-    raw_dir = raw or settings.raw_dir()
-    database = db or settings.database_path()
     defs = build_definitions(database=database, raw_dir=raw_dir)
     present = [r for r in reports if r in list_reports(raw_dir)]
     if present:

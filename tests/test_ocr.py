@@ -13,7 +13,7 @@ import pytest
 from conftest import CELL_COLUMNS, FIXTURE_PDF, fold
 from scans import scan_pdf
 
-from perf_pipeline.extract import extract_report, ocr, ocr_image
+from perf_pipeline.extract import ReportError, extract_report, ocr, ocr_image
 from perf_pipeline.quality.schemas import ExtractedKpiRows
 
 # One of each table shape: a single row, merged objectives (8: two groups, 20: three),
@@ -92,18 +92,21 @@ def test_native_pages_are_not_ocr(fixture_extraction):
     assert fixture_extraction.ocr_pages == 0
 
 
-def test_without_tesseract_a_scan_warns_and_does_not_crash(scanned, monkeypatch):
+def test_without_tesseract_a_scan_fails_clearly_and_does_not_crash(scanned, monkeypatch):
+    """A document that is all scan, with no OCR to read it, has no text to say what report
+    it is: a clear failure naming what to install, not a report with no rows."""
     monkeypatch.setattr(ocr, "TESSERACT", "tesseract-not-installed")
     ocr.missing_tesseract.cache_clear()
     try:
-        extraction = extract_report(scanned[0])
+        with pytest.raises(ReportError) as failed:
+            extract_report(scanned[0])
     finally:
         monkeypatch.undo()
         ocr.missing_tesseract.cache_clear()
-    assert extraction.rows.empty
-    pages = ", ".join(str(n) for n in range(1, len(SLIDES) + 1))
-    assert (f"milano scan.pdf: pages {pages} have no text layer; OCR needs tesseract-ocr + "
-            "tesseract-ocr-ita, not installed") in extraction.warnings
+    assert failed.value.kind == "no_text"
+    assert str(failed.value) == (
+        f"milano scan.pdf: no text on any of its {len(SLIDES)} pages; OCR needs "
+        "tesseract-ocr + tesseract-ocr-ita, not installed")
 
 
 HOCR = b"""<?xml version="1.0" encoding="UTF-8"?>

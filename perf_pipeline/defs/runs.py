@@ -131,6 +131,30 @@ def refresh_summaries(defs: Definitions, instance: DagsterInstance) -> tuple[boo
     ]
 
 
+LIVE_RUN_STATUSES = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
+DIED = ("the process running it ended before it finished (killed, or the machine "
+        "stopped); ingest again")
+
+
+def recover_stale_runs(instance: DagsterInstance, con) -> list[str]:
+    """After a crash: command-line runs left STARTING/STARTED, and ledger rows left
+    'running' by a run that is over, are marked failed (so nothing waits on them and
+    the next ingest takes their reports again). The caller holds the ingest lock, so no
+    other command-line run is alive; runs of the UI, sensor and schedule are watched by
+    the daemon's run monitoring (dagster_home/dagster.yaml). Returns the runs closed."""
+    closed = []
+    for record in instance.get_run_records(
+            RunsFilter(statuses=LIVE_RUN_STATUSES, tags={TRIGGER_TAG: "cli"})):
+        instance.report_run_failed(record.dagster_run, DIED)
+        closed.append(record.dagster_run.run_id)
+    for run_id in store.running_attempts(con):
+        run = instance.get_run_by_id(run_id)
+        if run is None or run.is_finished:
+            store.fail_attempts(con, run_id, DIED)
+            closed.append(run_id)
+    return sorted(set(closed))
+
+
 def register_reports(instance: DagsterInstance, names: list[str]) -> None:
     """Make every file in raw/ a partition of `reports` (the UI lists them)."""
     known = set(instance.get_dynamic_partitions(report_partitions.name))

@@ -128,18 +128,23 @@ def extract_report(
     reader = PageReader(Budget(path.name, max_pages, max_seconds))
     with reader.budget.enforced():
         pdf = _open(path, password)
-        with pdf, ExitStack() as stack:
-            try:
-                reader.budget.check_pages(_page_count(pdf))
+        # Closing a broken file can raise again (pdfplumber re-reads it): inside the try.
+        try:
+            with pdf, ExitStack() as stack:
+                declared = _page_count(pdf)
+                if declared == 0:
+                    raise ReportError("no_pages", f"{path.name}: the PDF has no pages")
+                reader.budget.check_pages(declared)
                 title = str(pdf.metadata.get("Title") or "")
                 tables, page_lines, first_text = _scan_pages(
                     _pages(pdf, path, password, engine, stack), reader)
                 n_pages = len(pdf.pages)
-            except ReportError:
-                raise
-            except Exception as exc:
-                raise ReportError(
-                    "corrupt", f"{path.name}: cannot parse PDF ({_describe(exc)})") from None
+        except ReportError:
+            raise
+        except Exception as exc:
+            raise ReportError(
+                "corrupt", f"{path.name}: cannot parse PDF ({_describe(exc)})") from None
+    _check_has_text(path, n_pages, page_lines, reader)
     identity = identify_report(path, title, first_text, [t.year for t in tables if t.year])
     records = _assemble_rows(path.name, tables, running_lines(page_lines))
     warnings = [f"{path.name}: {w}" for w in reader.warnings]
@@ -157,6 +162,19 @@ def extract_report(
         ocr_pages=reader.ocr_pages,
         ocr_seconds=reader.ocr_seconds,
     )
+
+
+def _check_has_text(path: Path, n_pages: int, page_lines: list[list[str]],
+                    reader: PageReader) -> None:
+    """A document with no page, or no text on any page (nor any OCR could read), cannot
+    say what report it is: a clear failure, not a report named after PDF syntax."""
+    if n_pages == 0:  # declared some, but none could be found
+        raise ReportError("no_pages", f"{path.name}: the PDF has no pages")
+    if any(line.strip() for lines in page_lines for line in lines):
+        return
+    why = (f"; {reader.problem}" if reader.missing
+           else " (its pages are blank, or pictures without readable text)")
+    raise ReportError("no_text", f"{path.name}: no text on any of its {n_pages} pages{why}")
 
 
 def _open(path: Path, password: str | None):

@@ -345,6 +345,20 @@ def run_attempts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, tuple
     return {report: (status, error) for report, status, error in rows}
 
 
+def running_attempts(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Run id -> reports of the ledger rows still 'running'."""
+    rows = con.execute("SELECT run_id, list(report ORDER BY report) FROM ingestion_ledger "
+                       "WHERE status = 'running' GROUP BY run_id").fetchall()
+    return dict(rows)
+
+
+def fail_attempts(con: duckdb.DuckDBPyConnection, run_id: str, error: str) -> None:
+    """Close the 'running' ledger rows of a run that is no longer alive."""
+    con.execute("UPDATE ingestion_ledger SET status = 'failed', error = $error, "
+                "finished_at = $now WHERE run_id = $run AND status = 'running'",
+                {"error": error, "now": utc_now(), "run": run_id})
+
+
 def ingested_files(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """File name -> sha256 of the files whose current rows come from that content."""
     return dict(con.execute("SELECT report, sha256 FROM ingested_files").fetchall())
