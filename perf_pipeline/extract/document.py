@@ -20,6 +20,7 @@ from pdfminer.pdftypes import resolve1
 from ..schemas import EXTRACTED_COLUMNS, ExtractedKpiRows
 from .columns import ColumnMap, map_columns, remap_columns
 from .errors import ReportError, check_pdf_file
+from .fills import filled_tables
 from .finders import FoundTable, PageTables, Span, edges_align, rivers_of, text_size
 from .grid import Grid, grid_from_pdfplumber_table
 from .headings import (
@@ -230,8 +231,9 @@ def _scan_pages(pages: Iterator, reader: PageReader
 
 def _find_tables(page, words: list[dict], carry: PageTable | None,
                  scanned: ScannedPage | None = None) -> list[FoundTable]:
-    """KPI tables on a page, top-down: ruled ones (pdfplumber), then ones found from
-    their header and horizontal rules, then rows continuing the previous page's table."""
+    """KPI tables on a page, top-down: ruled ones (pdfplumber), ones drawn as filled
+    cells with gaps, then ones found from their header and horizontal rules, then rows
+    continuing the previous page's table."""
     found: list[FoundTable] = []
     others: list[Grid] = []
     page_grids = scanned.grids() if scanned else map(grid_from_pdfplumber_table,
@@ -245,6 +247,15 @@ def _find_tables(page, words: list[dict], carry: PageTable | None,
             others.append(grid)
         else:
             found.append(FoundTable(grid, mapping, text_size(grid), rivers_of(grid)))
+    if scanned is None:
+        # Cells drawn as fills with white gaps: the rectangles are the cells, and the
+        # ruling-line finder's reading of their edges (sliver columns) gives way.
+        filled = filled_tables(page, words)
+        boxes = [t.grid.bbox for t in filled.tables]
+        found = [t for t in found if not any(_overlap(t.grid.bbox, b) for b in boxes)]
+        found += filled.tables
+        others = [g for g in others if not any(_overlap(g.bbox, b) for b in boxes)]
+        others += filled.others
     finder = PageTables(page, words)
     for table in finder.kpi_tables([t.grid.bbox for t in found]):
         ruled = [t for t in found if _overlap(t.grid.bbox, table.grid.bbox)]
