@@ -44,8 +44,9 @@ MAX_PAGE_SHARE = 0.5
 BACKDROP_CELLS = 2
 # Fewer candidates on a page cannot make a header plus a row of a KPI table.
 MIN_CELLS = 4
-# Widest white gap a designer leaves between two cells (points).
-MAX_GAP = 8.0
+# Widest white gap between two cells of one table (points): designers leave 0.5 to
+# about 8; a wider one separates two tables, or a table from a title band.
+MAX_GAP = 9.0
 # Sides of one boundary drawn by two cells differ by rounding only.
 SNAP = 1.0
 # Rows on top of a cluster that may be tried away to reach the header.
