@@ -32,6 +32,7 @@ from .headings import (
 )
 from .identity import ReportIdentity, identify_report
 from .limits import DEFAULT_MAX_PAGES, DEFAULT_MAX_SECONDS, Budget
+from .missed import header_labels
 from .ocr import PageReader, ScannedPage, row_confidence
 from .pdfium_pages import iter_pages
 from .rows import TableRow, build_rows, continue_rows
@@ -119,7 +120,7 @@ def extract_report(
             try:
                 reader.budget.check_pages(_page_count(pdf))
                 title = str(pdf.metadata.get("Title") or "")
-                tables, page_lines, first_text = _scan_pages(
+                tables, page_lines, first_text, headers = _scan_pages(
                     _pages(pdf, path, password, engine, stack), reader)
                 n_pages = len(pdf.pages)
             except ReportError:
@@ -130,6 +131,12 @@ def extract_report(
     identity = identify_report(path, title, first_text, [t.year for t in tables if t.year])
     rows = _assemble_rows(path.name, tables, running_lines(page_lines))
     warnings = [f"{path.name}: {w}" for w in reader.warnings]
+    read = {t.page for t in tables}
+    warnings += [
+        f"{path.name}: possible missed table on page {page}: its text names KPI columns "
+        f"({', '.join(labels)}) but no KPI table was read"
+        for page, labels in headers.items() if page not in read
+    ]
     if rows.empty:
         warnings.append(f"{path.name}: no KPI table found in {n_pages} pages")
     return Extraction(
@@ -185,9 +192,11 @@ def _pages(pdf, path: Path, password: str | None, engine: str, stack: ExitStack)
 
 
 def _scan_pages(pages: Iterator, reader: PageReader
-                ) -> tuple[list[PageTable], list[list[str]], str]:
-    """Parse each page once: its KPI tables, heading blocks and line texts."""
+                ) -> tuple[list[PageTable], list[list[str]], str, dict[int, list[str]]]:
+    """Parse each page once: its KPI tables, heading blocks and line texts, and the KPI
+    column labels of pages where no table header was read (a table may be missed)."""
     tables: list[PageTable] = []
+    headers: dict[int, list[str]] = {}
     page_lines: list[list[str]] = []
     first_text = ""
     carry: PageTable | None = None  # the last table of the previous page
@@ -219,6 +228,8 @@ def _scan_pages(pages: Iterator, reader: PageReader
                 ocr=scanned is not None,
             ))
             above = grid.bbox[3]
+        if not any(t.mapping.header_rows for t in on_page) and (labels := header_labels(lines)):
+            headers[page.page_number] = labels
         if on_page:
             below = [ln for ln in lines if ln.top >= above - 1]
             on_page[-1].lines_below = [ln.text for ln in below]
@@ -226,7 +237,8 @@ def _scan_pages(pages: Iterator, reader: PageReader
         tables += on_page
         carry = on_page[-1] if on_page else None
         page.close()
-    return _link_continuations(tables, running_lines(page_lines)), page_lines, first_text
+    tables = _link_continuations(tables, running_lines(page_lines))
+    return tables, page_lines, first_text, headers
 
 
 def _find_tables(page, words: list[dict], carry: PageTable | None,
