@@ -262,7 +262,7 @@ def _find_tables(page, words: list[dict], carry: PageTable | None,
     if scanned is None:
         # Cells drawn as fills with white gaps: the rectangles are the cells, and the
         # ruling-line finder's reading of their edges (sliver columns) gives way.
-        filled = filled_tables(page, words)
+        filled = filled_tables(page, words, continuing=carry is not None)
         boxes = [t.grid.bbox for t in filled.tables]
         found = [t for t in found if not any(_overlap(t.grid.bbox, b) for b in boxes)]
         found += filled.tables

@@ -22,8 +22,11 @@ Here the rectangles themselves are the cells:
   a taller or wider rectangle and spans the boundaries it covers.
 - A band on top of the table that is not its header (a slide title band one gap above)
   is dropped: up to ``MAX_LEADING_ROWS`` top rows are tried away until the header maps.
-- Every table is still checked by ``map_columns``, like any other. A cluster without a
-  KPI header is returned as an other grid (it may continue the previous page's table).
+- A cluster whose text has fewer than three header words (``finders.HEADER_WORDS``) is
+  no KPI table (charts, heat maps): it is not even built into a grid, unless a table of
+  the previous page may continue on this one. Every table is still checked by
+  ``map_columns``, like any other; a cluster without a KPI header is then returned as
+  an other grid (it may continue the previous page's table).
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from .columns import map_columns
-from .finders import FoundTable, rivers_of, text_size
+from .columns import map_columns, normalise_label
+from .finders import HEADER_WORDS, FoundTable, rivers_of, text_size
 from .grid import BBox, Grid, grid_from_cell_boxes
 from .text import fill_cell_texts
 
@@ -77,28 +80,54 @@ class FilledTables:
         return [t.grid.bbox for t in self.tables] + [g.bbox for g in self.others]
 
 
-def filled_tables(page, words: list[dict]) -> FilledTables:
-    """KPI tables (and other tables) drawn as filled cells with gaps, top-down."""
+def filled_tables(page, words: list[dict], continuing: bool = False) -> FilledTables:
+    """KPI tables drawn as filled cells with gaps, top-down; with ``continuing`` (a
+    table on the previous page may go on here) also the clusters without a KPI header."""
     found = FilledTables([], [])
     cells = _cell_candidates(page)
     if len(cells) < MIN_CELLS:
         return found
+    page_text = normalise_label(" ".join(w["text"] for w in words))
+    if len(HEADER_WORDS.findall(page_text)) < 3 and not continuing:
+        return found  # no KPI header on the page, nothing to continue
     rules = _rules(page)
-    for cluster in _clusters(cells):
-        if len(cluster) < MIN_CELLS or _ruled(cluster, rules):
+    pairs = _neighbours(cells)
+    by_middle = sorted(words, key=_middle)
+    middles = [_middle(w) for w in by_middle]
+    for cluster in _clusters(len(cells), pairs):
+        members = [cells[i] for i in cluster]
+        if len(cluster) < MIN_CELLS or _ruled(members, rules):
             continue
-        boxes = _snapped(cluster)
+        # Cheap before any grid is built: charts and heat maps name no KPI column.
+        named = _names_kpi_columns(members, by_middle, middles)
+        if not named and not continuing:
+            continue
+        boxes = _snapped(cells, cluster, pairs)
         grid = grid_from_cell_boxes(boxes)
         if grid is None or grid.n_rows < 2 or grid.n_cols < 2:
             continue
-        table = _kpi_table(grid, boxes, words)
+        table = _kpi_table(grid, boxes, words) if named else None
         if table is not None:
             found.tables.append(table)
-        else:
+        elif continuing:
             fill_cell_texts(grid, words)
             found.others.append(grid)
     found.tables.sort(key=lambda t: (t.grid.bbox[1], t.grid.bbox[0]))
     return found
+
+
+def _middle(word: dict) -> float:
+    return (word["top"] + word["bottom"]) / 2
+
+
+def _names_kpi_columns(members: list[_Box], by_middle: list[dict],
+                       middles: list[float]) -> bool:
+    """Whether the text on the cluster has the words of a KPI header."""
+    x0, x1 = min(b.x0 for b in members), max(b.x1 for b in members)
+    lo = bisect_left(middles, min(b.top for b in members))
+    hi = bisect_right(middles, max(b.bottom for b in members))
+    text = " ".join(w["text"] for w in by_middle[lo:hi] if x0 <= w["x0"] and w["x1"] <= x1)
+    return len(HEADER_WORDS.findall(normalise_label(text))) >= 3
 
 
 def _kpi_table(grid: Grid, boxes: list[BBox], words: list[dict]) -> FoundTable | None:
@@ -125,9 +154,11 @@ def _cell_candidates(page) -> list[_Box]:
     ]
     if len(boxes) < MIN_CELLS:
         return boxes
-    unique = list(dict.fromkeys(boxes))  # a cell filled twice is one cell
-    return [b for b in unique
-            if sum(1 for o in unique if o is not b and _contains(b, o)) < BACKDROP_CELLS]
+    unique = sorted(dict.fromkeys(boxes), key=lambda b: b.x0)  # a cell filled twice is one
+    x0s = [b.x0 for b in unique]
+    return [b for b in unique if sum(
+        1 for o in unique[bisect_left(x0s, b.x0 - SNAP):bisect_right(x0s, b.x1)]
+        if o is not b and _contains(b, o)) < BACKDROP_CELLS]
 
 
 def _contains(outer: _Box, inner: _Box) -> bool:
@@ -172,8 +203,9 @@ def _neighbours(cells: list[_Box]) -> list[tuple[int, int, str]]:
     return pairs
 
 
-def _clusters(cells: list[_Box]) -> list[list[_Box]]:
-    parent = list(range(len(cells)))
+def _clusters(n: int, pairs: list[tuple[int, int, str]]) -> list[list[int]]:
+    """Indices of the cells chained by neighbour pairs, one list per table."""
+    parent = list(range(n))
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -181,23 +213,29 @@ def _clusters(cells: list[_Box]) -> list[list[_Box]]:
             i = parent[i]
         return i
 
-    for i, j, _ in _neighbours(cells):
+    for i, j, _ in pairs:
         parent[root(i)] = root(j)
-    groups: dict[int, list[_Box]] = {}
-    for i, cell in enumerate(cells):
-        groups.setdefault(root(i), []).append(cell)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(root(i), []).append(i)
     return list(groups.values())
 
 
-def _snapped(cluster: list[_Box]) -> list[BBox]:
-    """Cell boxes with every gap closed: facing sides meet at the gap's middle."""
+def _snapped(cells: list[_Box], cluster: list[int],
+             pairs: list[tuple[int, int, str]]) -> list[BBox]:
+    """Cell boxes of a cluster with every gap closed: facing sides meet at the gap's
+    middle."""
+    members = set(cluster)
     gaps: dict[str, list[tuple[float, float]]] = {"x": [], "y": []}
-    for i, j, axis in _neighbours(cluster):
-        a, b = cluster[i], cluster[j]
+    for i, j, axis in pairs:
+        if i not in members:
+            continue
+        a, b = cells[i], cells[j]
         gap = (a.x1, b.x0) if axis == "x" else (a.bottom, b.top)
         gaps[axis].append((min(gap), max(gap)))
     snap_x, snap_y = _boundaries(gaps["x"]), _boundaries(gaps["y"])
-    return [(snap_x(b.x0), snap_y(b.top), snap_x(b.x1), snap_y(b.bottom)) for b in cluster]
+    return [(snap_x(b.x0), snap_y(b.top), snap_x(b.x1), snap_y(b.bottom))
+            for b in (cells[i] for i in cluster)]
 
 
 def _boundaries(gaps: list[tuple[float, float]]):
