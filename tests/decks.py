@@ -34,6 +34,7 @@ class DeckLayout:
     band_fill: str = "#1f3864"  # the slide's title band (section, white text)
     band_on_table: bool = False  # True: the band is one gap above the table's header
     backdrop: str | None = None  # a fill behind the whole table, showing in the gaps
+    chart: bool = False  # a bar chart of filled bars, a few points apart, under the table
     labels: tuple[str, ...] = ("Obiettivo", "KPI", "Target", "Target Raggiunto",
                                "Risultato 2020")
     widths: tuple[float, ...] = (2.2, 4.0, 1.3, 1.3, 1.2)
@@ -153,8 +154,22 @@ class _Deck:
             span = tops[b] + heights[b] - tops[a]
             pen.fill(xs[0][0], tops[a], xs[0][1] - xs[0][0], span, lay.objective_fill)
             self.text_block(body[a]["objective"], xs[0][0], tops[a], False, "#000000")
+        if lay.chart:
+            self.bar_chart(left, y + 16, [len(r["kpi"]) for r in table.rows])
         label = str(self.page)
         pen.text(right - pen.width(label, False, 9), SLIDE[1] - 16, label, False, 9, "#555555")
+
+
+    def bar_chart(self, left: float, top: float, values: list[int]) -> None:
+        """Bars on one baseline, 4 pt apart, each with its value printed under it."""
+        height = min(SLIDE[1] - 60 - top, 120.0)
+        if height < 30:
+            return
+        scale = height / max(values)
+        for i, v in enumerate(values * 3):
+            x = left + i * 22
+            self.pen.fill(x, top + height - v * scale, 18, v * scale, "#5b9bd5")
+            self.pen.text(x + 2, top + height + 10, str(v), False, 7)
 
 
 def build_deck_pdf(path: Path, layout: DeckLayout, tables: list[KpiTableData]) -> Path:

@@ -36,6 +36,8 @@ DECKS = {
     "other_wording": DeckLayout(gap=4.0, producer="fpdf2", font="Vera", labels=(
         "Obiettivo strategico", "Indicatore", "Valore atteso", "Consuntivo",
         "Grado di raggiungimento")),
+    # A bar chart of filled bars a few points apart under every table: no table.
+    "bar_chart": DeckLayout(gap=2.0, chart=True),
     # Larger serif type and one body fill (no alternation), a wide gutter.
     "serif_one_fill": DeckLayout(gap=6.0, font="Times-Roman", size=11,
                                  row_fills=("#e2efd9",), objective_fill="#c5e0b3"),
