@@ -43,12 +43,28 @@ FIELD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 
 YEAR_IN_HEADER = re.compile(r"\b((?:19|20)\d{2})\b")
 
+# Words that name a KPI column, in groups, searched in a normalised label (the first
+# group that matches wins: "Target Raggiunto" names the achieved value, not the target).
+# They only tell that a page looks like it holds a KPI table (see missed.py).
+HEADER_GROUPS: list[tuple[str, re.Pattern[str]]] = [
+    ("achieved", re.compile(r"\b(raggiunt[oa]|consuntivo)\b")),
+    ("target", re.compile(r"\b(target|atteso)\b")),
+    ("score_reported", re.compile(r"\b(risultat[oi]|raggiungimento)\b")),
+    ("kpi", re.compile(r"\b(kpi|indicator[ei])\b")),
+]
+
 
 def normalise_label(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"\s+", " ", text).strip().lower()
     return text.rstrip(":").strip()
+
+
+def header_group(text: str) -> str | None:
+    """The KPI column a phrase names by its words, if any (looser than classify_label)."""
+    label = normalise_label(text)
+    return next((name for name, pattern in HEADER_GROUPS if pattern.search(label)), None)
 
 
 def classify_label(text: str) -> str | None:

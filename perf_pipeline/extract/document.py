@@ -21,6 +21,7 @@ from pdfminer.pdftypes import resolve1
 from ..quality.columns import EXTRACTED_COLUMNS, EXTRACTED_ROW_COLUMNS
 from .columns import ColumnMap, map_columns, remap_columns
 from .errors import ReportError, check_pdf_file
+from .fills import filled_tables
 from .finders import FoundTable, PageTables, Span, edges_align, rivers_of, text_size
 from .grid import Grid, grid_from_pdfplumber_table
 from .headings import (
@@ -32,6 +33,7 @@ from .headings import (
 )
 from .identity import ReportIdentity, identify_report
 from .limits import DEFAULT_MAX_PAGES, DEFAULT_MAX_SECONDS, Budget
+from .missed import header_labels
 from .ocr import PageReader, ScannedPage, row_confidence
 from .pdfium_pages import iter_pages
 from .rows import TableRow, build_rows, continue_rows
@@ -136,7 +138,7 @@ def extract_report(
                     raise ReportError("no_pages", f"{path.name}: the PDF has no pages")
                 reader.budget.check_pages(declared)
                 title = str(pdf.metadata.get("Title") or "")
-                tables, page_lines, first_text = _scan_pages(
+                tables, page_lines, first_text, headers = _scan_pages(
                     _pages(pdf, path, password, engine, stack), reader)
                 n_pages = len(pdf.pages)
         except ReportError:
@@ -148,6 +150,12 @@ def extract_report(
     identity = identify_report(path, title, first_text, [t.year for t in tables if t.year])
     records = _assemble_rows(path.name, tables, running_lines(page_lines))
     warnings = [f"{path.name}: {w}" for w in reader.warnings]
+    read = {t.page for t in tables}
+    warnings += [
+        f"{path.name}: possible missed table on page {page}: its text names KPI columns "
+        f"({', '.join(labels)}) but no KPI table was read"
+        for page, labels in headers.items() if page not in read
+    ]
     if not records:
         warnings.append(f"{path.name}: no KPI table found in {n_pages} pages")
     return Extraction(
@@ -216,9 +224,11 @@ def _pages(pdf, path: Path, password: str | None, engine: str, stack: ExitStack)
 
 
 def _scan_pages(pages: Iterator, reader: PageReader
-                ) -> tuple[list[PageTable], list[list[str]], str]:
-    """Parse each page once: its KPI tables, heading blocks and line texts."""
+                ) -> tuple[list[PageTable], list[list[str]], str, dict[int, list[str]]]:
+    """Parse each page once: its KPI tables, heading blocks and line texts, and the KPI
+    column labels of pages where no table header was read (a table may be missed)."""
     tables: list[PageTable] = []
+    headers: dict[int, list[str]] = {}
     page_lines: list[list[str]] = []
     first_text = ""
     carry: PageTable | None = None  # the last table of the previous page
@@ -250,6 +260,8 @@ def _scan_pages(pages: Iterator, reader: PageReader
                 ocr=scanned is not None,
             ))
             above = grid.bbox[3]
+        if not any(t.mapping.header_rows for t in on_page) and (labels := header_labels(lines)):
+            headers[page.page_number] = labels
         if on_page:
             below = [ln for ln in lines if ln.top >= above - 1]
             on_page[-1].lines_below = [ln.text for ln in below]
@@ -257,13 +269,15 @@ def _scan_pages(pages: Iterator, reader: PageReader
         tables += on_page
         carry = on_page[-1] if on_page else None
         page.close()
-    return _link_continuations(tables, running_lines(page_lines)), page_lines, first_text
+    tables = _link_continuations(tables, running_lines(page_lines))
+    return tables, page_lines, first_text, headers
 
 
 def _find_tables(page, words: list[dict], carry: PageTable | None,
                  scanned: ScannedPage | None = None) -> list[FoundTable]:
-    """KPI tables on a page, top-down: ruled ones (pdfplumber), then ones found from
-    their header and horizontal rules, then rows continuing the previous page's table."""
+    """KPI tables on a page, top-down: ruled ones (pdfplumber), ones drawn as filled
+    cells with gaps, then ones found from their header and horizontal rules, then rows
+    continuing the previous page's table."""
     found: list[FoundTable] = []
     others: list[Grid] = []
     page_grids = scanned.grids() if scanned else map(grid_from_pdfplumber_table,
@@ -277,6 +291,15 @@ def _find_tables(page, words: list[dict], carry: PageTable | None,
             others.append(grid)
         else:
             found.append(FoundTable(grid, mapping, text_size(grid), rivers_of(grid)))
+    if scanned is None:
+        # Cells drawn as fills with white gaps: the rectangles are the cells, and the
+        # ruling-line finder's reading of their edges (sliver columns) gives way.
+        filled = filled_tables(page, words, continuing=carry is not None)
+        boxes = [t.grid.bbox for t in filled.tables]
+        found = [t for t in found if not any(_overlap(t.grid.bbox, b) for b in boxes)]
+        found += filled.tables
+        others = [g for g in others if not any(_overlap(g.bbox, b) for b in boxes)]
+        others += filled.others
     finder = PageTables(page, words)
     for table in finder.kpi_tables([t.grid.bbox for t in found]):
         ruled = [t for t in found if _overlap(t.grid.bbox, table.grid.bbox)]

@@ -12,6 +12,12 @@ header labels from the KPI vocabulary sitting on a horizontal rule.
 - Rows: the horizontal rules below the header (the last row may have none under it).
   A rule that skips a column leaves that column's cell merged with the one above (an
   objective spanning several KPI rows).
+- A two-level column (a parent KPI over its sub-KPIs, under one header label): a row
+  rule that starts or ends inside a column, with no word of the rows beside it across,
+  marks the boundary of its sub-columns. The rules under the sub-KPIs skip the parent's
+  sub-column, so the parent is one cell over their rows and each row's KPI is
+  "parent: sub-KPI" (rows.py); a row whose text lies across the boundary (a KPI without
+  sub-KPIs) has one cell over both sub-columns.
 - A header wider than the ruled table found under it means the ruling missed columns
   (inner vertical rules only): the header's table replaces it.
 - A header with no rows under it is kept (its rows are on the next page), and rows at
@@ -52,6 +58,8 @@ ROW_RULE_COVER = 0.4
 CELL_RULE_COVER = 0.5
 # Rules closer than this enclose no row (a thick border drawn as two edges).
 MIN_ROW_HEIGHT = 3.0
+# A sub-column of a two-level column is at least this many ems wide.
+SUB_COLUMN_MIN = 2.0
 # Text larger than the header by this much is a heading, not a table row.
 HEADING_SIZE_STEP = 1.5
 # Cheap pre-check before a band above a rule is looked at closely.
@@ -304,7 +312,8 @@ class PageTables:
             edges = _edges(header.x0, header.x1, rivers, self.hints(header.top, end))
             boxes = [(edges[c], header.top, edges[c + 1], header.bottom)
                      for c in range(len(edges) - 1)]
-            boxes += _body_boxes(bands, edges)
+            inner = self._sub_columns(bands, edges, header.size)
+            boxes += self._spanning(_body_boxes(bands, sorted(edges + inner)), bands, inner)
             grid = grid_from_cell_boxes(boxes)
             if grid is None:
                 continue
@@ -314,6 +323,46 @@ class PageTables:
             if mapping is not None:
                 tables.append(FoundTable(grid, mapping, header.size, rivers))
         return tables
+
+    def _sub_columns(self, bands, edges: list[float], size: float) -> list[float]:
+        """Inner boundaries of two-level columns (a parent KPI over its sub-KPIs): where
+        a row rule starts or ends inside a column, skipping the parent's sub-column,
+        and no word of the two rows beside it lies across."""
+        inner: list[float] = []
+        for k in range(1, len(bands)):
+            rule = bands[k][2]
+            if rule is None:
+                continue
+            for x in {x for span in rule.spans for x in span}:
+                c = bisect_right(edges, x) - 1
+                if not (0 <= c < len(edges) - 1
+                        and edges[c] + SUB_COLUMN_MIN * size < x
+                        < edges[c + 1] - SUB_COLUMN_MIN * size):
+                    continue
+                beside = self.index.within(edges[c], edges[c + 1], bands[k - 1][0],
+                                           bands[k][1])
+                if any(w["x0"] < x < w["x1"] for w in beside):
+                    continue
+                if all(abs(x - other) > ALIGN_TOLERANCE for other in inner):
+                    inner.append(x)
+        return sorted(inner)
+
+    def _spanning(self, boxes: list[BBox], bands, inner: list[float]) -> list[BBox]:
+        """A row whose text lies across a sub-column boundary has one cell over both
+        sub-columns (a KPI without sub-KPIs, beside others that have them)."""
+        for x in inner:
+            for top, bottom, _ in bands:
+                left = next((b for b in boxes if b[2] == x and b[1] == top and b[3] == bottom),
+                            None)
+                right = next((b for b in boxes if b[0] == x and b[1] == top and b[3] == bottom),
+                             None)
+                if left is None or right is None:
+                    continue
+                words = self.index.within(left[0], right[2], top, bottom)
+                if any(w["x0"] < x < w["x1"] for w in words):
+                    boxes = [b for b in boxes if b is not left and b is not right]
+                    boxes.append((left[0], top, right[2], bottom))
+        return boxes
 
     def continuation(self, x0: float, x1: float, rivers: list[list[Span]], size: float,
                      bottom: float) -> tuple[Grid, list[list[Span]]] | None:

@@ -9,6 +9,7 @@ grid position, *which* cell covers it and whether that is a vertical merge
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 BBox = tuple[float, float, float, float]
@@ -69,7 +70,13 @@ def _merge_edges(values: list[float]) -> list[float]:
 
 
 def _edge_index(edges: list[float], v: float) -> int:
-    return min(range(len(edges)), key=lambda i: abs(edges[i] - v))
+    """Index of the edge nearest to ``v`` (the lower one on a tie); edges are sorted."""
+    i = bisect_left(edges, v)
+    if i == 0:
+        return 0
+    if i == len(edges) or v - edges[i - 1] <= edges[i] - v:
+        return i - 1
+    return i
 
 
 def grid_from_cell_boxes(boxes: list[BBox]) -> Grid | None:

@@ -1,0 +1,182 @@
+"""Print KPI tables as slide-deck pages: cells drawn as filled rectangles, no stroke.
+
+Keynote, Google Slides and many PowerPoint themes export a table as one filled rectangle
+per cell, with the page showing through a white gap between neighbouring cells; there is
+no stroked line at all. ``DeckLayout`` says how wide the gap is, which fills the header
+and the body rows get (white header text on a dark fill, alternating row fills) and
+whether the slide's title band sits right on the table. The objective cell spans its
+rows as one taller rectangle, so every table keeps a known ground truth: the data it was
+printed from (tests/layouts.py ``load_tables``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from layouts import PENS, KpiTableData
+
+SLIDE = (960.0, 540.0)  # 16:9, in points
+
+
+@dataclass
+class DeckLayout:
+    gap: float = 2.0  # white between neighbouring cell rectangles
+    producer: str = "reportlab"
+    font: str = "Helvetica"
+    size: float = 10.0
+    padding: float = 5.0
+    margin: float = 32.0
+    header_fill: str = "#1f3864"
+    header_color: str = "#ffffff"
+    row_fills: tuple[str, ...] = ("#d9e2f3", "#eef2f9")  # alternating body rows
+    objective_fill: str = "#c5d3ea"
+    band_fill: str = "#1f3864"  # the slide's title band (section, white text)
+    band_on_table: bool = False  # True: the band is one gap above the table's header
+    backdrop: str | None = None  # a fill behind the whole table, showing in the gaps
+    chart: bool = False  # a bar chart of filled bars, a few points apart, under the table
+    labels: tuple[str, ...] = ("Obiettivo", "KPI", "Target", "Target Raggiunto",
+                               "Risultato 2020")
+    widths: tuple[float, ...] = (2.2, 4.0, 1.3, 1.3, 1.2)
+    title: str = "Relazione sulla Performance 2020 del Comune di Esempio"
+
+
+FIELDS = ("objective", "kpi", "target", "achieved", "score_reported")
+
+
+def _runs(values: list[str]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for i, v in enumerate(values):
+        if runs and values[runs[-1][0]] == v:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+class _Deck:
+    def __init__(self, path: Path, layout: DeckLayout):
+        self.layout = layout
+        self.pen = PENS[layout.producer](path, SLIDE, layout.font, layout.title)
+        self.leading = layout.size * 1.2
+        self.page = 0
+
+    def wrap(self, text: str, width: float, bold: bool) -> list[str]:
+        lines: list[str] = []
+        for part in text.split("\n"):
+            line = ""
+            for word in part.split():
+                candidate = f"{line} {word}" if line else word
+                if line and self.pen.width(candidate, bold, self.layout.size) > width:
+                    lines.append(line)
+                    line = word
+                else:
+                    line = candidate
+            lines.append(line)
+        return lines
+
+    def text_block(self, lines: list[str], x: float, top: float, bold: bool,
+                   color: str) -> None:
+        y = top + self.layout.padding
+        for line in lines:
+            y += self.leading
+            self.pen.text(x + self.layout.padding, y - self.leading * 0.25, line, bold,
+                          self.layout.size, color)
+
+    def height(self, lines: list[str]) -> float:
+        return len(lines) * self.leading + 2 * self.layout.padding
+
+    def cover(self) -> None:
+        self.pen.new_page()
+        self.page += 1
+        self.pen.text(self.layout.margin, 250, self.layout.title, True, 24)
+
+    def slide(self, table: KpiTableData) -> None:
+        lay, pen = self.layout, self.pen
+        pen.new_page()
+        self.page += 1
+        left, right = lay.margin, SLIDE[0] - lay.margin
+        has_objective = table.has_objective
+        fields = FIELDS if has_objective else FIELDS[1:]
+        labels = lay.labels if has_objective else lay.labels[1:]
+        weights = lay.widths if has_objective else lay.widths[1:]
+        # Column boxes: the gap is taken out between neighbouring cells.
+        usable = right - left - lay.gap * (len(fields) - 1)
+        xs, x = [], left
+        for w in weights:
+            width = usable * w / sum(weights)
+            xs.append((x, x + width))
+            x += width + lay.gap
+        inner = {f: xs[k][1] - xs[k][0] - 2 * lay.padding for k, f in enumerate(fields)}
+        # The title band with the section; the area under it in plain text.
+        band_bottom = 60.0
+        top = band_bottom + (lay.gap if lay.band_on_table else 14.0)
+        if table.area and not lay.band_on_table:
+            pen.text(left, band_bottom + 22, table.area, True, 14, "#8b1c2d")
+            top = band_bottom + 34
+        pen.fill(0, 0, SLIDE[0], band_bottom, lay.band_fill)
+        pen.text(left, 32, table.section, True, 18, "#ffffff")
+        if table.area and lay.band_on_table:  # a second line in the band
+            pen.text(left, 52, table.area, True, 11, "#ffffff")
+        # Header row.
+        head = {f: self.wrap(lb, inner[f], True) for f, lb in zip(fields, labels, strict=True)}
+        head_h = max(self.height(v) for v in head.values())
+        y = top + head_h + lay.gap
+        # Body rows; the objective cell of a run of equal objectives is one rectangle.
+        body = [{f: self.wrap(r[f], inner[f], False) for f in fields} for r in table.rows]
+        heights = [max(self.height(v) for f, v in row.items() if f != "objective")
+                   for row in body]
+        runs = _runs([r["objective"] for r in table.rows]) if has_objective else []
+        for run in runs:  # the merged text must fit in its rows
+            need = self.height(body[run[0]]["objective"])
+            have = sum(heights[i] for i in run) + lay.gap * (len(run) - 1)
+            heights[run[-1]] += max(0.0, need - have)
+        tops = []
+        for h in heights:
+            tops.append(y)
+            y += h + lay.gap
+        assert y < SLIDE[1] - 30, f"table of {table.section!r} does not fit the slide"
+        if lay.backdrop:
+            pen.fill(left - lay.gap, top - lay.gap, right - left + 2 * lay.gap,
+                     y - top + lay.gap, lay.backdrop)
+        for k, f in enumerate(fields):
+            pen.fill(xs[k][0], top, xs[k][1] - xs[k][0], head_h, lay.header_fill)
+            self.text_block(head[f], xs[k][0], top, True, lay.header_color)
+        first = 1 if has_objective else 0
+        for i, row in enumerate(body):
+            fill = lay.row_fills[i % len(lay.row_fills)]
+            for k in range(first, len(fields)):
+                f = fields[k]
+                pen.fill(xs[k][0], tops[i], xs[k][1] - xs[k][0], heights[i], fill)
+                self.text_block(row[f], xs[k][0], tops[i], False, "#000000")
+        for run in runs:
+            a, b = run[0], run[-1]
+            span = tops[b] + heights[b] - tops[a]
+            pen.fill(xs[0][0], tops[a], xs[0][1] - xs[0][0], span, lay.objective_fill)
+            self.text_block(body[a]["objective"], xs[0][0], tops[a], False, "#000000")
+        if lay.chart:
+            self.bar_chart(left, y + 16, [len(r["kpi"]) for r in table.rows])
+        label = str(self.page)
+        pen.text(right - pen.width(label, False, 9), SLIDE[1] - 16, label, False, 9, "#555555")
+
+
+    def bar_chart(self, left: float, top: float, values: list[int]) -> None:
+        """Bars on one baseline, 4 pt apart, each with its value printed under it."""
+        height = min(SLIDE[1] - 60 - top, 120.0)
+        if height < 30:
+            return
+        scale = height / max(values)
+        for i, v in enumerate(values * 3):
+            x = left + i * 22
+            self.pen.fill(x, top + height - v * scale, 18, v * scale, "#5b9bd5")
+            self.pen.text(x + 2, top + height + 10, str(v), False, 7)
+
+
+def build_deck_pdf(path: Path, layout: DeckLayout, tables: list[KpiTableData]) -> Path:
+    """A cover slide, then one slide per table."""
+    deck = _Deck(path, layout)
+    deck.cover()
+    for table in tables:
+        deck.slide(table)
+    deck.pen.save()
+    return path
