@@ -302,13 +302,12 @@ def query(
     """Run SQL on the warehouse, read-only, and print the result."""
     import duckdb
 
-    from .warehouse import store
-
     database = db or settings.database_path()
     if not Path(database).exists():
         _fail(f"{database} does not exist yet; run `perf-pipeline ingest` first")
     try:
-        with store.connect(database, read_only=True) as con:
+        # The published snapshot, as any other reader opens it (never the working copy).
+        with duckdb.connect(database, read_only=True) as con:
             frame = con.execute(sql).df()
     except duckdb.Error as exc:
         _fail(str(exc).strip())

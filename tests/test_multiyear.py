@@ -361,9 +361,12 @@ def test_a_run_waits_for_another_run_that_writes_the_warehouse(tmp_path):
         ["Ob", "Pratiche evase", "10", "12", "100%"]
     ], header=["Obiettivo", "KPI", "Target", "Target Raggiunto", "Risultato 2021"])],
         title="La Valutazione della Performance 2021 del Comune di Esempio")
-    db.parent.mkdir()
+    store.working_path(db).parent.mkdir(parents=True)
     defs = build_definitions(database=str(db), raw_dir=str(raw))
-    other = subprocess.Popen([sys.executable, "-c", HOLD_THE_WAREHOUSE, str(db)],
+    # The other writer holds the pipeline's working copy (readers of the published file
+    # never block: test_readers.py).
+    other = subprocess.Popen([sys.executable, "-c", HOLD_THE_WAREHOUSE,
+                              str(store.working_path(db))],
                              env={**os.environ, **env}, stdout=subprocess.PIPE, text=True)
     try:
         assert other.stdout.readline().strip() == "holding"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -83,19 +84,58 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def working_path(database: str | Path) -> Path:
+    """The pipeline's own copy of the warehouse: <db dir>/.work/<db file name>."""
+    return Path(database).parent / ".work" / Path(database).name
+
+
 @contextmanager
 def connect(database: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse; a writer also makes sure the schema is in place."""
-    database = str(database)
-    if database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
-    con = _open(database, read_only)
+    """Open the pipeline's working copy of the warehouse ``database``; a writer also makes
+    sure the schema is in place, and publishes what it wrote when it is done.
+
+    Users read ``database`` itself, a snapshot (see publish): no reader, however long it
+    keeps the file open, can make the pipeline wait or fail on DuckDB's file lock.
+    """
+    if str(database) == ":memory:":
+        con = duckdb.connect(":memory:")
+        published = working = None
+    else:
+        published, working = Path(database), working_path(database)
+        working.parent.mkdir(parents=True, exist_ok=True)
+        if not working.exists() and published.exists():
+            # A warehouse from before snapshots: its file becomes the working copy.
+            _copy_atomically(published, working)
+        con = _open(str(working), read_only)
     try:
         if not read_only:
             ensure_schema(con)
         yield con
     finally:
-        con.close()
+        try:
+            if published is not None and not read_only:
+                publish(con, working, published)
+        finally:
+            con.close()
+
+
+def publish(con: duckdb.DuckDBPyConnection, working: Path, published: Path) -> None:
+    """Replace the published file with a copy of the working one, atomically, while this
+    connection still holds the working file (no other writer can change it meanwhile).
+    A reader that has the old file open goes on reading it (its data as of its
+    connection); one that connects again sees the new one. Costs one file copy, and
+    none when nothing changed since the last publish."""
+    con.execute("CHECKPOINT")  # everything committed is in the file, not in its WAL
+    now, then = working.stat(), published.stat() if published.exists() else None
+    if then and (then.st_size, then.st_mtime_ns) == (now.st_size, now.st_mtime_ns):
+        return
+    _copy_atomically(working, published)
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    partial = target.with_name(f".{target.name}.{os.getpid()}.copying")
+    shutil.copy2(source, partial)  # keeps the mtime: publish() compares it
+    os.replace(partial, target)
 
 
 def _open(database: str, read_only: bool) -> duckdb.DuckDBPyConnection:
