@@ -218,3 +218,36 @@ def run_schedule_twice(instance, defs, db, when):
     assert trend == [("Pratiche evase", "worsened", -60.0), ("Sportelli aperti", "unchanged", 0)]
     # Next month nothing is new: only the refresh.
     assert [r.partition_key for r in tick()] == [None]
+
+
+def test_a_good_report_stopped_by_bad_neighbours_is_ingested_on_the_next_tick(
+        instance, raw, tmp_path):
+    """Dropped together with an empty and a non-PDF file, the good report is skipped by
+    their run; the next tick asks for it again without them, and it loads."""
+    db = tmp_path / "w.duckdb"
+    defs = build_definitions(database=str(db), raw_dir=str(raw))
+    small_report(raw / "b_buono.pdf")
+    (raw / "a_vuoto.pdf").write_bytes(b"")
+    (raw / "c_appunti.pdf").write_text("not a PDF\n")
+    first = evaluate(instance, defs)
+    [batch] = first.run_requests
+    job = defs.resolve_job_def("ingest_report")
+    stopped = job.execute_in_process(instance=instance, raise_on_error=False,
+                                     tags=batch.tags)
+    assert not stopped.success
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT report, status FROM ingestion_ledger ORDER BY report"
+                           ).fetchall() == [("a_vuoto.pdf", "failed"),
+                                            ("b_buono.pdf", "skipped"),
+                                            ("c_appunti.pdf", "failed")]
+    second = evaluate(instance, defs, first.cursor)
+    [again] = second.run_requests
+    assert again.partition_key == "b_buono.pdf"
+    done = job.execute_in_process(instance=instance, raise_on_error=False,
+                                  partition_key=again.partition_key, tags=again.tags)
+    assert done.success
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM kpi_rows WHERE report = 'b_buono.pdf'"
+                           ).fetchall() == [(2,)]
+    # Asked once: the stopped run is marked, so later ticks do not ask again.
+    assert evaluate(instance, defs, second.cursor).run_requests == []

@@ -5,6 +5,7 @@ that stops a run of several is recorded with its reason, and the run's other rep
 `skipped`, so `perf-pipeline ingest` knows which to run again.
 """
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,7 +13,7 @@ from dagster import Failure
 
 from ..warehouse import store
 from .resources import WarehouseResource
-from .runs import TRIGGER_TAG
+from .runs import STOPPED_BY_TAG, TRIGGER_TAG
 
 
 def run_trigger(tags) -> str:
@@ -39,6 +40,8 @@ def record_stopped(context, warehouse_db: WarehouseResource,
     """Record report -> (status, error) of the reports that stopped this run, and the
     other reports of the run as skipped."""
     culprits = ", ".join(sorted(errors))
+    # The sensor reads this tag to run the other reports again, without the culprits.
+    context.instance.add_run_tags(context.run.run_id, {STOPPED_BY_TAG: json.dumps(sorted(errors))})
     record_attempts(context, warehouse_db, {
         **{r: (status, {"error": error}) for r, (status, error) in errors.items()},
         **{r: ("skipped", {"error": f"not loaded: {culprits} of the same run failed"})

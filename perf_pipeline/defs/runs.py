@@ -10,6 +10,7 @@ history, materialisations and check results afterwards.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -34,6 +35,10 @@ QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}
 # Run tags: who started the attempt (the ledger's `trigger`) and which content it ingests.
 TRIGGER_TAG = "perf_pipeline/trigger"
 SHA256_TAG = "perf_pipeline/sha256"
+# Set on a run that a failed or quarantined report stopped: those reports (JSON list);
+# and once the sensor has asked for the run's other reports again.
+STOPPED_BY_TAG = "perf_pipeline/stopped_by"
+RETRIED_TAG = "perf_pipeline/others_retried"
 # The last step of an ingest run; its materialisation carries the file's sha256.
 INGESTED_ASSET = AssetKey("kpi_scores")
 # A run keeps its events and every report's metadata in memory until it ends: a bigger
@@ -153,6 +158,33 @@ def recover_stale_runs(instance: DagsterInstance, con) -> list[str]:
             store.fail_attempts(con, run_id, DIED)
             closed.append(run_id)
     return sorted(set(closed))
+
+
+def run_partitions(run, order: list[str]) -> list[str]:
+    """The report partitions one run covered (a single key, or a range of keys)."""
+    tags = run.tags
+    if "dagster/partition" in tags:
+        return [tags["dagster/partition"]]
+    start, end = tags.get(PARTITION_RANGE_START_TAG), tags.get(PARTITION_RANGE_END_TAG)
+    if start in order and end in order:
+        return order[order.index(start):order.index(end) + 1]
+    return []
+
+
+def stopped_runs_to_retry(instance: DagsterInstance, order: list[str]
+                          ) -> list[tuple[str, list[str]]]:
+    """(run id, its reports that were only skipped) of the ingest runs that one of their
+    reports stopped and whose others nobody ran again yet."""
+    found = []
+    for record in instance.get_run_records(
+            RunsFilter(job_name="ingest_report", statuses=[DagsterRunStatus.FAILURE]),
+            limit=MAX_REPORTS_PER_RUN):
+        run = record.dagster_run
+        if STOPPED_BY_TAG not in run.tags or RETRIED_TAG in run.tags:
+            continue
+        culprits = set(json.loads(run.tags[STOPPED_BY_TAG]))
+        found.append((run.run_id, [p for p in run_partitions(run, order) if p not in culprits]))
+    return found
 
 
 def register_reports(instance: DagsterInstance, names: list[str]) -> None:

@@ -25,7 +25,15 @@ from .assets import report_pdf
 from .jobs import ingest_report_job
 from .partitions import report_partitions
 from .resources import RawReportsResource
-from .runs import TRIGGER_TAG, already_handled, batch_run_options, contiguous_batches, run_tags
+from .runs import (
+    RETRIED_TAG,
+    TRIGGER_TAG,
+    already_handled,
+    batch_run_options,
+    contiguous_batches,
+    run_tags,
+    stopped_runs_to_retry,
+)
 
 
 def load_cursor(cursor: str | None) -> dict[str, ReportFile]:
@@ -68,6 +76,17 @@ def raw_reports_sensor(
                 asset_key=report_pdf.key, partition=name,
                 metadata={"event": "changed", "sha256": file.sha256, "size_bytes": file.size},
             ))
+    # Reports that a bad neighbour stopped (skipped in a run of the UI, the sensor or the
+    # schedule) go again at once, without it: one bad file never holds the others back.
+    order_now = context.instance.get_dynamic_partitions(report_partitions.name)
+    for run_id, skipped in stopped_runs_to_retry(context.instance, order_now):
+        again = [n for n in skipped if n in files and n not in waiting
+                 and not already_handled(context.instance, files[n])]
+        if again:
+            context.log.info(f"run {run_id} was stopped by another report: ingesting "
+                             f"{', '.join(again)} again without it")
+        waiting += again
+        context.instance.add_run_tags(run_id, {RETRIED_TAG: "true"})
     for name in changes.deleted:
         context.log.warning(
             f"{name} is no longer in raw/: its rows stay in the warehouse until "
