@@ -35,6 +35,18 @@ logging.getLogger("pdfminer").setLevel(logging.ERROR)
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
+
+class _Waiting(logging.Handler):
+    """The project's own warnings (a step waiting for a file another process holds) as
+    plain lines of the command's output, while it happens."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        _say("warning:", "yellow", record.getMessage(), err_console)
+
+
+logging.getLogger("perf_pipeline").addHandler(_Waiting(logging.WARNING))
+logging.getLogger("perf_pipeline").propagate = False
+
 DatabaseOption = Annotated[
     str | None,
     typer.Option("--db", help=f"DuckDB file [env {settings.DATABASE_ENV}, default "

@@ -15,7 +15,7 @@ import pytest
 from conftest import FIXTURE_PDF, REPO
 from dagster import DagsterRunStatus, RunsFilter, instance_for_test
 
-KILL_AFTER_SECONDS = [1.0, 2.5, 4.0]  # start-up, extraction, load and scoring
+KILL_AFTER_SECONDS = [0.5, 1.5, 2.5, 3.5, 5.0]  # start-up, extraction, load, scoring, summaries
 
 
 def setup(tmp_path):

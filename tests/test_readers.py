@@ -70,3 +70,38 @@ def test_an_open_reader_neither_blocks_nor_sees_half_an_ingest(tmp_path, mode):
                            "SELECT count(*) AS n FROM reports", "--csv"], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["n", "2"], done.stdout + done.stderr
+
+
+HOLD_THE_WORKING_COPY = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+print("holding", flush=True)
+time.sleep(3)
+con.close()
+"""
+
+
+@pytest.mark.slow
+def test_a_writer_waiting_for_another_pipeline_process_says_so(tmp_path):
+    """Two pipeline processes do take turns on the working copy: the one that waits
+    prints what it waits for, then goes on."""
+    from perf_pipeline.warehouse import store
+
+    raw, home = tmp_path / "raw", tmp_path / "dagster_home"
+    raw.mkdir()
+    home.mkdir()
+    (home / "dagster.yaml").write_text((REPO / "dagster_home" / "dagster.yaml").read_text())
+    (raw / FIXTURE_PDF.name).write_bytes(FIXTURE_PDF.read_bytes())
+    db = tmp_path / "data" / "perf.duckdb"
+    working = store.working_path(db)
+    working.parent.mkdir(parents=True)
+    env = {**os.environ, "DAGSTER_HOME": str(home), "PERF_PIPELINE_DB": str(db),
+           "PERF_PIPELINE_RAW_DIR": str(raw)}
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_THE_WORKING_COPY, str(working)],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "holding"
+    done, _ = ingest(env)
+    assert holder.wait(30) == 0
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "waiting for the working warehouse" in done.stderr
+    assert "another pipeline process holds it" in done.stderr

@@ -136,13 +136,16 @@ def refresh_summaries(defs: Definitions, instance: DagsterInstance) -> tuple[boo
     ]
 
 
-LIVE_RUN_STATUSES = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
+# An in-process run of the command line is created NOT_STARTED, then started: any of
+# these without its process is stale.
+LIVE_RUN_STATUSES = [DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
+                     DagsterRunStatus.STARTED]
 DIED = ("the process running it ended before it finished (killed, or the machine "
         "stopped); ingest again")
 
 
 def recover_stale_runs(instance: DagsterInstance, con) -> list[str]:
-    """After a crash: command-line runs left STARTING/STARTED, and ledger rows left
+    """After a crash: command-line runs left NOT_STARTED/STARTING/STARTED, and ledger rows left
     'running' by a run that is over, are marked failed (so nothing waits on them and
     the next ingest takes their reports again). The caller holds the ingest lock, so no
     other command-line run is alive; runs of the UI, sensor and schedule are watched by

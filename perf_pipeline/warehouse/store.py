@@ -7,9 +7,9 @@ replaced atomically and a failure leaves every other report as it was.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 from rapidfuzz import fuzz
+from tenacity import RetryCallState, retry, retry_if_exception, stop_after_delay, wait_fixed
 
 from ..raw_folder import file_sha256
 from .sql import read_sql, sql_dir
@@ -38,8 +39,9 @@ AREA_TREND_TABLES = ["trend_by_area"]
 CHUNK_ROWS = 20_000
 # What is written as Parquet after every summaries run, for readers while runs write.
 EXPORT_TABLES = [*SUMMARY_TABLES, "kpi_trends", "trend_by_area", "ingestion_ledger"]
-# A second process holding the file (a run, a reader) is waited for, not failed on.
+# A second pipeline process holding the working file is waited for, not failed on.
 LOCK_TIMEOUT_SECONDS = 60.0
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -138,15 +140,29 @@ def _copy_atomically(source: Path, target: Path) -> None:
     os.replace(partial, target)
 
 
+def _held_by_another_process(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+def _say_what_we_wait_for(state: RetryCallState) -> None:
+    # Once, then every ~10 s: what is held, by whom (DuckDB names the process).
+    if state.attempt_number == 1 or state.attempt_number % 50 == 0:
+        holder = str(state.outcome.exception()).rsplit("Conflicting lock is held in", 1)[-1]
+        holder = holder.split(". See also", 1)[0]
+        log.warning("waiting for the working warehouse %s: another pipeline process holds "
+                    "it (%s); %.0f s so far, giving up after %.0f s", state.args[0],
+                    holder.strip().splitlines()[0][:200], state.seconds_since_start,
+                    LOCK_TIMEOUT_SECONDS)
+
+
+@retry(retry=retry_if_exception(_held_by_another_process), wait=wait_fixed(0.2),
+       stop=stop_after_delay(LOCK_TIMEOUT_SECONDS), before_sleep=_say_what_we_wait_for,
+       reraise=True)
 def _open(database: str, read_only: bool) -> duckdb.DuckDBPyConnection:
-    deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
-    while True:
-        try:
-            return duckdb.connect(database, read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+    """A second pipeline process holding the working file (another run, a step of the
+    UI while the command line runs) is a transient failure: waited for, with a log line,
+    for up to LOCK_TIMEOUT_SECONDS. Readers of the published file never hold it."""
+    return duckdb.connect(database, read_only=read_only)
 
 
 @contextmanager
