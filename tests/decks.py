@@ -11,7 +11,7 @@ printed from (tests/layouts.py ``load_tables``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from layouts import PENS, KpiTableData
@@ -35,6 +35,10 @@ class DeckLayout:
     band_on_table: bool = False  # True: the band is one gap above the table's header
     backdrop: str | None = None  # a fill behind the whole table, showing in the gaps
     chart: bool = False  # a bar chart of filled bars, a few points apart, under the table
+    # Tables (by index) that go on on the next slide from the given body row: that slide
+    # has no title, only the rest of the table (a merged objective cell goes on empty).
+    breaks: dict[int, int] = field(default_factory=dict)
+    repeat_header: bool = False  # the header is printed again on the next slide
     labels: tuple[str, ...] = ("Obiettivo", "KPI", "Target", "Target Raggiunto",
                                "Risultato 2020")
     widths: tuple[float, ...] = (2.2, 4.0, 1.3, 1.3, 1.2)
@@ -91,8 +95,11 @@ class _Deck:
         self.page += 1
         self.pen.text(self.layout.margin, 250, self.layout.title, True, 24)
 
-    def slide(self, table: KpiTableData) -> None:
+    def slide(self, table: KpiTableData, start: int = 0, stop: int | None = None) -> None:
+        """Body rows ``start:stop`` of the table on one slide (a continuation if start)."""
         lay, pen = self.layout, self.pen
+        continued = start > 0
+        stop = len(table.rows) if stop is None else stop
         pen.new_page()
         self.page += 1
         left, right = lay.margin, SLIDE[0] - lay.margin
@@ -111,22 +118,32 @@ class _Deck:
         # The title band with the section; the area under it in plain text.
         band_bottom = 60.0
         top = band_bottom + (lay.gap if lay.band_on_table else 14.0)
-        if table.area and not lay.band_on_table:
+        if continued:
+            top = lay.margin
+        elif table.area and not lay.band_on_table:
             pen.text(left, band_bottom + 22, table.area, True, 14, "#8b1c2d")
             top = band_bottom + 34
-        pen.fill(0, 0, SLIDE[0], band_bottom, lay.band_fill)
-        pen.text(left, 32, table.section, True, 18, "#ffffff")
-        if table.area and lay.band_on_table:  # a second line in the band
+        if not continued:
+            pen.fill(0, 0, SLIDE[0], band_bottom, lay.band_fill)
+            pen.text(left, 32, table.section, True, 18, "#ffffff")
+        if table.area and lay.band_on_table and not continued:  # a second line in the band
             pen.text(left, 52, table.area, True, 11, "#ffffff")
         # Header row.
         head = {f: self.wrap(lb, inner[f], True) for f, lb in zip(fields, labels, strict=True)}
         head_h = max(self.height(v) for v in head.values())
+        if continued and not lay.repeat_header:
+            head_h = -lay.gap
         y = top + head_h + lay.gap
         # Body rows; the objective cell of a run of equal objectives is one rectangle.
-        body = [{f: self.wrap(r[f], inner[f], False) for f in fields} for r in table.rows]
+        rows = table.rows[start:stop]
+        body = [{f: self.wrap(r[f], inner[f], False) for f in fields} for r in rows]
         heights = [max(self.height(v) for f, v in row.items() if f != "objective")
                    for row in body]
-        runs = _runs([r["objective"] for r in table.rows]) if has_objective else []
+        runs = _runs([r["objective"] for r in rows]) if has_objective else []
+        # A merged objective cell going on from the previous slide is printed empty.
+        if has_objective and continued and rows[0]["objective"] == (
+                table.rows[start - 1]["objective"]):
+            body[0]["objective"] = []
         for run in runs:  # the merged text must fit in its rows
             need = self.height(body[run[0]]["objective"])
             have = sum(heights[i] for i in run) + lay.gap * (len(run) - 1)
@@ -140,11 +157,12 @@ class _Deck:
             pen.fill(left - lay.gap, top - lay.gap, right - left + 2 * lay.gap,
                      y - top + lay.gap, lay.backdrop)
         for k, f in enumerate(fields):
-            pen.fill(xs[k][0], top, xs[k][1] - xs[k][0], head_h, lay.header_fill)
-            self.text_block(head[f], xs[k][0], top, True, lay.header_color)
+            if head_h > 0:
+                pen.fill(xs[k][0], top, xs[k][1] - xs[k][0], head_h, lay.header_fill)
+                self.text_block(head[f], xs[k][0], top, True, lay.header_color)
         first = 1 if has_objective else 0
         for i, row in enumerate(body):
-            fill = lay.row_fills[i % len(lay.row_fills)]
+            fill = lay.row_fills[(start + i) % len(lay.row_fills)]
             for k in range(first, len(fields)):
                 f = fields[k]
                 pen.fill(xs[k][0], tops[i], xs[k][1] - xs[k][0], heights[i], fill)
@@ -155,10 +173,9 @@ class _Deck:
             pen.fill(xs[0][0], tops[a], xs[0][1] - xs[0][0], span, lay.objective_fill)
             self.text_block(body[a]["objective"], xs[0][0], tops[a], False, "#000000")
         if lay.chart:
-            self.bar_chart(left, y + 16, [len(r["kpi"]) for r in table.rows])
+            self.bar_chart(left, y + 16, [len(r["kpi"]) for r in rows])
         label = str(self.page)
         pen.text(right - pen.width(label, False, 9), SLIDE[1] - 16, label, False, 9, "#555555")
-
 
     def bar_chart(self, left: float, top: float, values: list[int]) -> None:
         """Bars on one baseline, 4 pt apart, each with its value printed under it."""
@@ -176,7 +193,12 @@ def build_deck_pdf(path: Path, layout: DeckLayout, tables: list[KpiTableData]) -
     """A cover slide, then one slide per table."""
     deck = _Deck(path, layout)
     deck.cover()
-    for table in tables:
-        deck.slide(table)
+    for i, table in enumerate(tables):
+        cut = layout.breaks.get(i)
+        if cut:
+            deck.slide(table, 0, cut)
+            deck.slide(table, cut)
+        else:
+            deck.slide(table)
     deck.pen.save()
     return path
