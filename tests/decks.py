@@ -39,6 +39,9 @@ class DeckLayout:
     # has no title, only the rest of the table (a merged objective cell goes on empty).
     breaks: dict[int, int] = field(default_factory=dict)
     repeat_header: bool = False  # the header is printed again on the next slide
+    # One fill per row across its cells (header bar, row stripes) instead of one a cell:
+    # the gaps then separate rows only.
+    stripes: bool = False
     labels: tuple[str, ...] = ("Obiettivo", "KPI", "Target", "Target Raggiunto",
                                "Risultato 2020")
     widths: tuple[float, ...] = (2.2, 4.0, 1.3, 1.3, 1.2)
@@ -156,16 +159,22 @@ class _Deck:
         if lay.backdrop:
             pen.fill(left - lay.gap, top - lay.gap, right - left + 2 * lay.gap,
                      y - top + lay.gap, lay.backdrop)
+        first = 1 if has_objective else 0
+        if lay.stripes and head_h > 0:
+            pen.fill(left, top, right - left, head_h, lay.header_fill)
         for k, f in enumerate(fields):
             if head_h > 0:
-                pen.fill(xs[k][0], top, xs[k][1] - xs[k][0], head_h, lay.header_fill)
+                if not lay.stripes:
+                    pen.fill(xs[k][0], top, xs[k][1] - xs[k][0], head_h, lay.header_fill)
                 self.text_block(head[f], xs[k][0], top, True, lay.header_color)
-        first = 1 if has_objective else 0
         for i, row in enumerate(body):
             fill = lay.row_fills[(start + i) % len(lay.row_fills)]
+            if lay.stripes:
+                pen.fill(xs[first][0], tops[i], right - xs[first][0], heights[i], fill)
             for k in range(first, len(fields)):
                 f = fields[k]
-                pen.fill(xs[k][0], tops[i], xs[k][1] - xs[k][0], heights[i], fill)
+                if not lay.stripes:
+                    pen.fill(xs[k][0], tops[i], xs[k][1] - xs[k][0], heights[i], fill)
                 self.text_block(row[f], xs[k][0], tops[i], False, "#000000")
         for run in runs:
             a, b = run[0], run[-1]

@@ -5,8 +5,9 @@ Every deck is printed by tests/decks.py from the fixture's ground truth, one tab
 slide: gap widths from a hairline to a wide gutter, a merged objective cell drawn as one
 taller rectangle, white header text on a dark fill, alternating row fills, a backdrop
 showing through the gaps, a title band one gap above the table, tables going on on the
-next slide. The expected cells are the data the deck was printed from. Cells are
-compared with whitespace folded.
+next slide, and row stripes (one fill a row) with gaps between the rows only. The
+expected cells are the data the deck was printed from. Cells are compared with
+whitespace folded.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from perf_pipeline.extract.fills import filled_tables
 CELLS = ["section", "area", *FIELDS]
 
 SPLIT_IN_HALF = {i: len(t.rows) // 2 for i, t in enumerate(load_tables()) if len(t.rows) > 1}
-GAPS = [0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0]
+GAPS = [0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0]
 DECKS = {
     **{f"gap_{g:g}pt": DeckLayout(gap=g, producer=("reportlab", "fpdf2")[k % 2])
        for k, g in enumerate(GAPS)},
@@ -46,6 +47,12 @@ DECKS = {
     "continued": DeckLayout(gap=3.0, breaks=SPLIT_IN_HALF),
     "continued_header_repeated": DeckLayout(gap=3.0, breaks=SPLIT_IN_HALF,
                                             repeat_header=True),
+    # One fill per row (a header bar, row stripes) with white gaps between the rows only:
+    # the columns come from the header labels (finders.py), the gaps are no rows.
+    **{f"stripes_gap_{g:g}pt": DeckLayout(gap=g, stripes=True,
+                                          producer=("reportlab", "fpdf2")[k % 2])
+       for k, g in enumerate([0.0, 2.0, 5.0, 8.0])},
+    "stripes_continued": DeckLayout(gap=3.0, stripes=True, breaks=SPLIT_IN_HALF),
     # Larger serif type and one body fill (no alternation), a wide gutter.
     "serif_one_fill": DeckLayout(gap=6.0, font="Times-Roman", size=11,
                                  row_fills=("#e2efd9",), objective_fill="#c5e0b3"),
