@@ -42,6 +42,7 @@ class DeckLayout:
     # One fill per row across its cells (header bar, row stripes) instead of one a cell:
     # the gaps then separate rows only.
     stripes: bool = False
+    outline: bool = False  # a stroked frame round the table and a line under its header
     labels: tuple[str, ...] = ("Obiettivo", "KPI", "Target", "Target Raggiunto",
                                "Risultato 2020")
     widths: tuple[float, ...] = (2.2, 4.0, 1.3, 1.3, 1.2)
@@ -181,6 +182,14 @@ class _Deck:
             span = tops[b] + heights[b] - tops[a]
             pen.fill(xs[0][0], tops[a], xs[0][1] - xs[0][0], span, lay.objective_fill)
             self.text_block(body[a]["objective"], xs[0][0], tops[a], False, "#000000")
+        if lay.outline:
+            pen.rule(left, top - lay.gap / 2, left, y - lay.gap / 2, 0.75, "line")
+            pen.rule(right, top - lay.gap / 2, right, y - lay.gap / 2, 0.75, "line")
+            for edge in (top - lay.gap / 2, y - lay.gap / 2):
+                pen.rule(left, edge, right, edge, 0.75, "line")
+            if head_h > 0:
+                pen.rule(left, top + head_h + lay.gap / 2, right, top + head_h + lay.gap / 2,
+                         0.75, "line")
         if lay.chart:
             self.bar_chart(left, y + 16, [len(r["kpi"]) for r in rows])
         label = str(self.page)

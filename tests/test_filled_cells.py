@@ -47,6 +47,8 @@ DECKS = {
     "continued": DeckLayout(gap=3.0, breaks=SPLIT_IN_HALF),
     "continued_header_repeated": DeckLayout(gap=3.0, breaks=SPLIT_IN_HALF,
                                             repeat_header=True),
+    # A stroked frame round the table and one line under its header: still no ruling.
+    "outline_and_header_line": DeckLayout(gap=5.0, outline=True),
     # One fill per row (a header bar, row stripes) with white gaps between the rows only:
     # the columns come from the header labels (finders.py), the gaps are no rows.
     **{f"stripes_gap_{g:g}pt": DeckLayout(gap=g, stripes=True,
