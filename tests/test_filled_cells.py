@@ -145,3 +145,11 @@ def test_no_filled_tables_in_the_printed_layouts(tmp_path, name):
         for page in doc.pages:
             found = filled_tables(page, page.extract_words())
             assert found.tables == [] and found.others == [], page.page_number
+
+
+def test_both_engines_read_the_same_filled_cells(tmp_path, tables):
+    pdf = build_deck_pdf(tmp_path / "engines.pdf", DeckLayout(gap=6.0), tables[:8])
+    by_pdfium = extract_report(pdf, engine="pdfium").rows[CELLS]
+    by_pdfminer = extract_report(pdf, engine="pdfminer").rows[CELLS]
+    assert len(by_pdfium) == sum(len(t.rows) for t in tables[:8])
+    assert by_pdfium.equals(by_pdfminer)
