@@ -220,3 +220,87 @@ def build_deck_pdf(path: Path, layout: DeckLayout, tables: list[KpiTableData]) -
             deck.slide(table)
     deck.pen.save()
     return path
+
+
+# ---------------------------------------------------------------------------------------
+# A two-level KPI column drawn as fills, as on the Milano deck's slide 17: the header
+# "KPI" spans two sub-columns, a parent KPI is one tall rectangle over its sub-KPIs, a
+# KPI without sub-KPIs is one wide rectangle over both (tests/twolevel.py says which).
+
+TWO_LEVEL_WIDTHS = (2.0, 1.6, 2.6, 1.2, 1.2, 1.2)  # objective, parent, sub-KPI, values
+
+
+def build_two_level_deck_pdf(path: Path, layout: DeckLayout,
+                             tables: list[KpiTableData]) -> Path:
+    """One slide per table (each with an objective column), cells as fills with gaps."""
+    from twolevel import kpi_levels
+
+    deck = _Deck(path, layout)
+    lay, pen = layout, deck.pen
+    usable = SLIDE[0] - 2 * lay.margin - lay.gap * (len(TWO_LEVEL_WIDTHS) - 1)
+    xs, x = [], lay.margin
+    for w in TWO_LEVEL_WIDTHS:
+        xs.append((x, x + usable * w / sum(TWO_LEVEL_WIDTHS)))
+        x = xs[-1][1] + lay.gap
+
+    def cell(first: int, last: int, top: float, height: float, text: str, fill: str,
+             bold: bool = False, color: str = "#000000") -> None:
+        """A cell over columns first..last."""
+        x0, x1 = xs[first][0], xs[last][1]
+        pen.fill(x0, top, x1 - x0, height, fill)
+        deck.text_block(deck.wrap(text, x1 - x0 - 2 * lay.padding, bold), x0, top, bold,
+                        color)
+
+    def lines(text: str, first: int, last: int) -> list[str]:
+        return deck.wrap(text, xs[last][1] - xs[first][0] - 2 * lay.padding, False)
+
+    for table in tables:
+        pen.new_page()
+        pen.fill(0, 0, SLIDE[0], 60, lay.band_fill)
+        pen.text(lay.margin, 32, table.section, True, 18, "#ffffff")
+        pen.text(lay.margin, 82, table.area, True, 14, "#8b1c2d")
+        top = 94.0
+        head_h = deck.height([""])
+        for first, last, label in [(0, 0, lay.labels[0]), (1, 2, lay.labels[1]),
+                                   (3, 3, lay.labels[2]), (4, 4, lay.labels[3]),
+                                   (5, 5, lay.labels[4])]:
+            cell(first, last, top, head_h, label, lay.header_fill, True, lay.header_color)
+        levels = kpi_levels(table)
+        heights = []
+        for row, (parent, sub) in zip(table.rows, levels, strict=True):
+            kpi = lines(sub, 2, 2) if parent else lines(sub, 1, 2)
+            values = [lines(row[f], c, c) for c, f in
+                      [(3, "target"), (4, "achieved"), (5, "score_reported")]]
+            heights.append(max(deck.height(v) for v in [kpi, *values]))
+        for name, column in (("parent", 1), ("objective", 0)):  # merged texts must fit
+            texts = [p for p, _ in levels] if name == "parent" else [
+                r["objective"] for r in table.rows]
+            for run in _runs(texts):
+                if texts[run[0]]:
+                    need = deck.height(lines(texts[run[0]], column, column))
+                    have = sum(heights[i] for i in run) + lay.gap * (len(run) - 1)
+                    heights[run[-1]] += max(0.0, need - have)
+        tops, y = [], top + head_h + lay.gap
+        for h in heights:
+            tops.append(y)
+            y += h + lay.gap
+        assert y < SLIDE[1] - 30, f"table of {table.section!r} does not fit the slide"
+        fill = lay.row_fills[0]
+        for run in _runs([p for p, _ in levels]):
+            parent = levels[run[0]][0]
+            span = tops[run[-1]] + heights[run[-1]] - tops[run[0]]
+            if parent:
+                cell(1, 1, tops[run[0]], span, parent, lay.objective_fill)
+            for i in run:
+                if parent:
+                    cell(2, 2, tops[i], heights[i], levels[i][1], fill)
+                else:
+                    cell(1, 2, tops[i], heights[i], levels[i][1], fill)
+        for i, row in enumerate(table.rows):
+            for c, f in [(3, "target"), (4, "achieved"), (5, "score_reported")]:
+                cell(c, c, tops[i], heights[i], row[f], fill)
+        for run in _runs([r["objective"] for r in table.rows]):
+            span = tops[run[-1]] + heights[run[-1]] - tops[run[0]]
+            cell(0, 0, tops[run[0]], span, table.rows[run[0]]["objective"], lay.objective_fill)
+    pen.save()
+    return path

@@ -17,8 +17,9 @@ from itertools import groupby
 import pdfplumber
 import pytest
 from conftest import FIXTURE_PDF, fold
-from decks import DeckLayout, build_deck_pdf
+from decks import DeckLayout, build_deck_pdf, build_two_level_deck_pdf
 from layouts import FIELDS, VARIANTS, KpiTableData, build_variant, load_tables
+from twolevel import has_two_levels
 
 from perf_pipeline.extract import extract_report
 from perf_pipeline.extract.fills import filled_tables
@@ -153,3 +154,14 @@ def test_both_engines_read_the_same_filled_cells(tmp_path, tables):
     by_pdfminer = extract_report(pdf, engine="pdfminer").rows[CELLS]
     assert len(by_pdfium) == sum(len(t.rows) for t in tables[:8])
     assert by_pdfium.equals(by_pdfminer)
+
+
+@pytest.mark.parametrize("gap", [0.5, 3.0, 6.0])
+def test_two_level_kpi_column_in_fills_is_flattened(tmp_path, tables, gap):
+    """A parent KPI over its sub-KPIs, as fills: each row's KPI is "parent: sub-KPI"."""
+    chosen = [t for t in tables if has_two_levels(t)]
+    pdf = build_two_level_deck_pdf(tmp_path / "two.pdf", DeckLayout(gap=gap), chosen)
+    extraction = extract_report(pdf)
+    assert len(extraction.rows) == sum(len(t.rows) for t in chosen)
+    assert mismatches(extraction, chosen) == []
+    assert extraction.warnings == []
