@@ -11,7 +11,7 @@ printed from (tests/layouts.py ``load_tables``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from layouts import PENS, KpiTableData
@@ -35,6 +35,14 @@ class DeckLayout:
     band_on_table: bool = False  # True: the band is one gap above the table's header
     backdrop: str | None = None  # a fill behind the whole table, showing in the gaps
     chart: bool = False  # a bar chart of filled bars, a few points apart, under the table
+    # Tables (by index) that go on on the next slide from the given body row: that slide
+    # has no title, only the rest of the table (a merged objective cell goes on empty).
+    breaks: dict[int, int] = field(default_factory=dict)
+    repeat_header: bool = False  # the header is printed again on the next slide
+    # One fill per row across its cells (header bar, row stripes) instead of one a cell:
+    # the gaps then separate rows only.
+    stripes: bool = False
+    outline: bool = False  # a stroked frame round the table and a line under its header
     labels: tuple[str, ...] = ("Obiettivo", "KPI", "Target", "Target Raggiunto",
                                "Risultato 2020")
     widths: tuple[float, ...] = (2.2, 4.0, 1.3, 1.3, 1.2)
@@ -91,8 +99,11 @@ class _Deck:
         self.page += 1
         self.pen.text(self.layout.margin, 250, self.layout.title, True, 24)
 
-    def slide(self, table: KpiTableData) -> None:
+    def slide(self, table: KpiTableData, start: int = 0, stop: int | None = None) -> None:
+        """Body rows ``start:stop`` of the table on one slide (a continuation if start)."""
         lay, pen = self.layout, self.pen
+        continued = start > 0
+        stop = len(table.rows) if stop is None else stop
         pen.new_page()
         self.page += 1
         left, right = lay.margin, SLIDE[0] - lay.margin
@@ -111,22 +122,32 @@ class _Deck:
         # The title band with the section; the area under it in plain text.
         band_bottom = 60.0
         top = band_bottom + (lay.gap if lay.band_on_table else 14.0)
-        if table.area and not lay.band_on_table:
+        if continued:
+            top = lay.margin
+        elif table.area and not lay.band_on_table:
             pen.text(left, band_bottom + 22, table.area, True, 14, "#8b1c2d")
             top = band_bottom + 34
-        pen.fill(0, 0, SLIDE[0], band_bottom, lay.band_fill)
-        pen.text(left, 32, table.section, True, 18, "#ffffff")
-        if table.area and lay.band_on_table:  # a second line in the band
+        if not continued:
+            pen.fill(0, 0, SLIDE[0], band_bottom, lay.band_fill)
+            pen.text(left, 32, table.section, True, 18, "#ffffff")
+        if table.area and lay.band_on_table and not continued:  # a second line in the band
             pen.text(left, 52, table.area, True, 11, "#ffffff")
         # Header row.
         head = {f: self.wrap(lb, inner[f], True) for f, lb in zip(fields, labels, strict=True)}
         head_h = max(self.height(v) for v in head.values())
+        if continued and not lay.repeat_header:
+            head_h = -lay.gap
         y = top + head_h + lay.gap
         # Body rows; the objective cell of a run of equal objectives is one rectangle.
-        body = [{f: self.wrap(r[f], inner[f], False) for f in fields} for r in table.rows]
+        rows = table.rows[start:stop]
+        body = [{f: self.wrap(r[f], inner[f], False) for f in fields} for r in rows]
         heights = [max(self.height(v) for f, v in row.items() if f != "objective")
                    for row in body]
-        runs = _runs([r["objective"] for r in table.rows]) if has_objective else []
+        runs = _runs([r["objective"] for r in rows]) if has_objective else []
+        # A merged objective cell going on from the previous slide is printed empty.
+        if has_objective and continued and rows[0]["objective"] == (
+                table.rows[start - 1]["objective"]):
+            body[0]["objective"] = []
         for run in runs:  # the merged text must fit in its rows
             need = self.height(body[run[0]]["objective"])
             have = sum(heights[i] for i in run) + lay.gap * (len(run) - 1)
@@ -139,26 +160,40 @@ class _Deck:
         if lay.backdrop:
             pen.fill(left - lay.gap, top - lay.gap, right - left + 2 * lay.gap,
                      y - top + lay.gap, lay.backdrop)
-        for k, f in enumerate(fields):
-            pen.fill(xs[k][0], top, xs[k][1] - xs[k][0], head_h, lay.header_fill)
-            self.text_block(head[f], xs[k][0], top, True, lay.header_color)
         first = 1 if has_objective else 0
+        if lay.stripes and head_h > 0:
+            pen.fill(left, top, right - left, head_h, lay.header_fill)
+        for k, f in enumerate(fields):
+            if head_h > 0:
+                if not lay.stripes:
+                    pen.fill(xs[k][0], top, xs[k][1] - xs[k][0], head_h, lay.header_fill)
+                self.text_block(head[f], xs[k][0], top, True, lay.header_color)
         for i, row in enumerate(body):
-            fill = lay.row_fills[i % len(lay.row_fills)]
+            fill = lay.row_fills[(start + i) % len(lay.row_fills)]
+            if lay.stripes:
+                pen.fill(xs[first][0], tops[i], right - xs[first][0], heights[i], fill)
             for k in range(first, len(fields)):
                 f = fields[k]
-                pen.fill(xs[k][0], tops[i], xs[k][1] - xs[k][0], heights[i], fill)
+                if not lay.stripes:
+                    pen.fill(xs[k][0], tops[i], xs[k][1] - xs[k][0], heights[i], fill)
                 self.text_block(row[f], xs[k][0], tops[i], False, "#000000")
         for run in runs:
             a, b = run[0], run[-1]
             span = tops[b] + heights[b] - tops[a]
             pen.fill(xs[0][0], tops[a], xs[0][1] - xs[0][0], span, lay.objective_fill)
             self.text_block(body[a]["objective"], xs[0][0], tops[a], False, "#000000")
+        if lay.outline:
+            pen.rule(left, top - lay.gap / 2, left, y - lay.gap / 2, 0.75, "line")
+            pen.rule(right, top - lay.gap / 2, right, y - lay.gap / 2, 0.75, "line")
+            for edge in (top - lay.gap / 2, y - lay.gap / 2):
+                pen.rule(left, edge, right, edge, 0.75, "line")
+            if head_h > 0:
+                pen.rule(left, top + head_h + lay.gap / 2, right, top + head_h + lay.gap / 2,
+                         0.75, "line")
         if lay.chart:
-            self.bar_chart(left, y + 16, [len(r["kpi"]) for r in table.rows])
+            self.bar_chart(left, y + 16, [len(r["kpi"]) for r in rows])
         label = str(self.page)
         pen.text(right - pen.width(label, False, 9), SLIDE[1] - 16, label, False, 9, "#555555")
-
 
     def bar_chart(self, left: float, top: float, values: list[int]) -> None:
         """Bars on one baseline, 4 pt apart, each with its value printed under it."""
@@ -176,7 +211,96 @@ def build_deck_pdf(path: Path, layout: DeckLayout, tables: list[KpiTableData]) -
     """A cover slide, then one slide per table."""
     deck = _Deck(path, layout)
     deck.cover()
-    for table in tables:
-        deck.slide(table)
+    for i, table in enumerate(tables):
+        cut = layout.breaks.get(i)
+        if cut:
+            deck.slide(table, 0, cut)
+            deck.slide(table, cut)
+        else:
+            deck.slide(table)
     deck.pen.save()
+    return path
+
+
+# ---------------------------------------------------------------------------------------
+# A two-level KPI column drawn as fills, as on the Milano deck's slide 17: the header
+# "KPI" spans two sub-columns, a parent KPI is one tall rectangle over its sub-KPIs, a
+# KPI without sub-KPIs is one wide rectangle over both (tests/twolevel.py says which).
+
+TWO_LEVEL_WIDTHS = (2.0, 1.6, 2.6, 1.2, 1.2, 1.2)  # objective, parent, sub-KPI, values
+
+
+def build_two_level_deck_pdf(path: Path, layout: DeckLayout,
+                             tables: list[KpiTableData]) -> Path:
+    """One slide per table (each with an objective column), cells as fills with gaps."""
+    from twolevel import kpi_levels
+
+    deck = _Deck(path, layout)
+    lay, pen = layout, deck.pen
+    usable = SLIDE[0] - 2 * lay.margin - lay.gap * (len(TWO_LEVEL_WIDTHS) - 1)
+    xs, x = [], lay.margin
+    for w in TWO_LEVEL_WIDTHS:
+        xs.append((x, x + usable * w / sum(TWO_LEVEL_WIDTHS)))
+        x = xs[-1][1] + lay.gap
+
+    def cell(first: int, last: int, top: float, height: float, text: str, fill: str,
+             bold: bool = False, color: str = "#000000") -> None:
+        """A cell over columns first..last."""
+        x0, x1 = xs[first][0], xs[last][1]
+        pen.fill(x0, top, x1 - x0, height, fill)
+        deck.text_block(deck.wrap(text, x1 - x0 - 2 * lay.padding, bold), x0, top, bold,
+                        color)
+
+    def lines(text: str, first: int, last: int) -> list[str]:
+        return deck.wrap(text, xs[last][1] - xs[first][0] - 2 * lay.padding, False)
+
+    for table in tables:
+        pen.new_page()
+        pen.fill(0, 0, SLIDE[0], 60, lay.band_fill)
+        pen.text(lay.margin, 32, table.section, True, 18, "#ffffff")
+        pen.text(lay.margin, 82, table.area, True, 14, "#8b1c2d")
+        top = 94.0
+        head_h = deck.height([""])
+        for first, last, label in [(0, 0, lay.labels[0]), (1, 2, lay.labels[1]),
+                                   (3, 3, lay.labels[2]), (4, 4, lay.labels[3]),
+                                   (5, 5, lay.labels[4])]:
+            cell(first, last, top, head_h, label, lay.header_fill, True, lay.header_color)
+        levels = kpi_levels(table)
+        heights = []
+        for row, (parent, sub) in zip(table.rows, levels, strict=True):
+            kpi = lines(sub, 2, 2) if parent else lines(sub, 1, 2)
+            values = [lines(row[f], c, c) for c, f in
+                      [(3, "target"), (4, "achieved"), (5, "score_reported")]]
+            heights.append(max(deck.height(v) for v in [kpi, *values]))
+        for name, column in (("parent", 1), ("objective", 0)):  # merged texts must fit
+            texts = [p for p, _ in levels] if name == "parent" else [
+                r["objective"] for r in table.rows]
+            for run in _runs(texts):
+                if texts[run[0]]:
+                    need = deck.height(lines(texts[run[0]], column, column))
+                    have = sum(heights[i] for i in run) + lay.gap * (len(run) - 1)
+                    heights[run[-1]] += max(0.0, need - have)
+        tops, y = [], top + head_h + lay.gap
+        for h in heights:
+            tops.append(y)
+            y += h + lay.gap
+        assert y < SLIDE[1] - 30, f"table of {table.section!r} does not fit the slide"
+        fill = lay.row_fills[0]
+        for run in _runs([p for p, _ in levels]):
+            parent = levels[run[0]][0]
+            span = tops[run[-1]] + heights[run[-1]] - tops[run[0]]
+            if parent:
+                cell(1, 1, tops[run[0]], span, parent, lay.objective_fill)
+            for i in run:
+                if parent:
+                    cell(2, 2, tops[i], heights[i], levels[i][1], fill)
+                else:
+                    cell(1, 2, tops[i], heights[i], levels[i][1], fill)
+        for i, row in enumerate(table.rows):
+            for c, f in [(3, "target"), (4, "achieved"), (5, "score_reported")]:
+                cell(c, c, tops[i], heights[i], row[f], fill)
+        for run in _runs([r["objective"] for r in table.rows]):
+            span = tops[run[-1]] + heights[run[-1]] - tops[run[0]]
+            cell(0, 0, tops[run[0]], span, table.rows[run[0]]["objective"], lay.objective_fill)
+    pen.save()
     return path

@@ -25,8 +25,9 @@ HEADER = {"kpi": "KPI", "target": "Target", "achieved": "Target Raggiunto",
 COLUMN_X = {"kpi": 40.0, "target": 480.0, "achieved": 590.0, "score_reported": 720.0}
 
 
-def _plain_text_table(path: Path) -> Path:
-    """A cover page, then a KPI table as text lines only: labels and values in columns."""
+def _plain_text_table(path: Path, header: dict[str, str] = HEADER) -> Path:
+    """A cover page, then a KPI table as text lines only: labels and values in columns
+    (a "\n" in a label wraps it onto a second line)."""
     table = next(t for t in load_tables() if not t.has_objective)
     width, height = landscape(A4)
     doc = Canvas(str(path), pagesize=(width, height))
@@ -37,12 +38,14 @@ def _plain_text_table(path: Path) -> Path:
     doc.drawString(40, height - 50, table.section)
     y = height - 90
     doc.setFont("Helvetica-Bold", 10)
-    for name, label in HEADER.items():
-        doc.drawString(COLUMN_X[name], y, label)
+    for name, label in header.items():
+        for k, line in enumerate(label.split("\n")):
+            doc.drawString(COLUMN_X[name], y - 12 * k, line)
+    y -= 12 * max(label.count("\n") for label in header.values())
     doc.setFont("Helvetica", 10)
     for row in table.rows:
         y -= 22
-        for name in HEADER:
+        for name in header:
             doc.drawString(COLUMN_X[name], y, row[name].split("\n")[0][:70])
     doc.save()
     return path
@@ -77,6 +80,14 @@ def test_a_kpi_header_in_plain_text_lines_is_reported(tmp_path):
         "was read",
         "testo.pdf: no KPI table found in 2 pages",
     ]
+
+
+def test_labels_wrapped_over_two_lines_are_named_whole(tmp_path):
+    header = {"kpi": "Indicatore di\nperformance", "target": "Valore\natteso",
+              "achieved": "Valore\nraggiunto", "score_reported": "Grado di\nraggiungimento"}
+    extraction = extract_report(_plain_text_table(tmp_path / "a capo.pdf", header))
+    labels = ", ".join(label.replace("\n", " ") for label in header.values())
+    assert f"its text names KPI columns ({labels}) but" in extraction.warnings[0]
 
 
 def test_prose_about_targets_is_not_a_missed_table(tmp_path):

@@ -260,7 +260,7 @@ def _scan_pages(pages: Iterator, reader: PageReader
                 ocr=scanned is not None,
             ))
             above = grid.bbox[3]
-        if not any(t.mapping.header_rows for t in on_page) and (labels := header_labels(lines)):
+        if not any(t.rows for t in on_page) and (labels := header_labels(lines)):
             headers[page.page_number] = labels
         if on_page:
             below = [ln for ln in lines if ln.top >= above - 1]
@@ -315,8 +315,13 @@ def _find_tables(page, words: list[dict], carry: PageTable | None,
              if g.bbox[3] <= bottom + 1 and edges_align(g.col_edges, edges)),
             None,
         )
-        rows = (ruled, rivers_of(ruled)) if ruled else finder.continuation(
-            edges[0], edges[-1], carry.rivers, carry.size, bottom)
+        rows = None
+        if ruled is None or len(ruled.col_edges) < len(edges):
+            # A ruled grid with fewer columns than the table it continues read fills as
+            # cells (a row stripe over several columns): the table's own columns first.
+            rows = finder.continuation(edges[0], edges[-1], carry.rivers, carry.size, bottom)
+        if rows is None and ruled is not None:
+            rows = ruled, rivers_of(ruled)
         if rows is not None:
             grid, rivers = rows
             mapping = remap_columns(carry.mapping, edges, grid.col_edges)

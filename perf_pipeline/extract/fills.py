@@ -10,13 +10,16 @@ Here the rectangles themselves are the cells:
   (thinner ones are rules drawn as rectangles), covering less than ``MAX_PAGE_SHARE`` of
   the page (a slide background), and not lying behind ``BACKDROP_CELLS`` or more other
   candidates (a table's backdrop, whose colour shows through the gaps).
-- Only a page with at least ``MIN_CELLS`` candidates is looked at: text-only and ruled
-  pages pay one pass over their rectangles.
+- Only a page with at least ``MIN_CELLS`` candidates and three header words
+  (``finders.HEADER_WORDS``) in its text is looked at, or one where the previous page's
+  table may go on: text-only pages and pages of charts pay one pass over their
+  rectangles.
 - Two candidates are neighbours when a side of one faces a side of the other across a
   gap of at most ``MAX_GAP`` (an overlap of up to ``SNAP`` counts as no gap) and they
   overlap along that side. Chains of neighbours form one table.
-- A table with a stroked line or a thin filled rule inside it is left to the ruled
-  finders: there the fills are only cell backgrounds under the rules.
+- A table with ``MIN_RULES`` or more stroked lines or thin filled rules inside it is left
+  to the ruled finders: there the fills are only cell backgrounds under the rules. An
+  outline round the table or a single underline under its header is no ruling.
 - Boundaries: the facing sides of neighbours and the gap between them are one column
   (or row) boundary, at the gap's middle; every cell side snaps to it. A merged cell is
   a taller or wider rectangle and spans the boundaries it covers.
@@ -52,6 +55,9 @@ MIN_CELLS = 4
 MAX_GAP = 9.0
 # Sides of one boundary drawn by two cells differ by rounding only.
 SNAP = 1.0
+# Rules inside a cluster that make it a ruled table (one underline under the header
+# does not).
+MIN_RULES = 2
 # Rows on top of a cluster that may be tried away to reach the header.
 MAX_LEADING_ROWS = 2
 
@@ -63,10 +69,6 @@ class _Box:
     x1: float
     bottom: float
 
-    @property
-    def bbox(self) -> BBox:
-        return (self.x0, self.top, self.x1, self.bottom)
-
 
 @dataclass
 class FilledTables:
@@ -74,10 +76,6 @@ class FilledTables:
 
     tables: list[FoundTable]
     others: list[Grid]  # clusters without a KPI header
-
-    @property
-    def bboxes(self) -> list[BBox]:
-        return [t.grid.bbox for t in self.tables] + [g.bbox for g in self.others]
 
 
 def filled_tables(page, words: list[dict], continuing: bool = False) -> FilledTables:
@@ -177,11 +175,13 @@ def _rules(page) -> list[BBox]:
 
 
 def _ruled(cluster: list[_Box], rules: list[BBox]) -> bool:
+    """Whether rules run between the cells (an outline or one underline is no ruling)."""
     x0 = min(b.x0 for b in cluster) + SNAP
     top = min(b.top for b in cluster) + SNAP
     x1 = max(b.x1 for b in cluster) - SNAP
     bottom = max(b.bottom for b in cluster) - SNAP
-    return any(r[0] < x1 and r[2] > x0 and r[1] < bottom and r[3] > top for r in rules)
+    inside = sum(1 for r in rules if r[0] < x1 and r[2] > x0 and r[1] < bottom and r[3] > top)
+    return inside >= MIN_RULES
 
 
 def _neighbours(cells: list[_Box]) -> list[tuple[int, int, str]]:

@@ -10,6 +10,8 @@ header labels from the KPI vocabulary sitting on a horizontal rule.
   would close a river (prose, a heading across the page) is not part of the table.
   Where a vertical rule or the end of a rule lies in the river, the boundary is there.
 - Rows: the horizontal rules below the header (the last row may have none under it).
+  An empty band no taller than ``WHITE_GAP`` is the white gap between two row fills
+  (stripes with gaps; a header bar): it is passed over, not a row.
   A rule that skips a column leaves that column's cell merged with the one above (an
   objective spanning several KPI rows).
 - A two-level column (a parent KPI over its sub-KPIs, under one header label): a row
@@ -60,6 +62,9 @@ CELL_RULE_COVER = 0.5
 MIN_ROW_HEIGHT = 3.0
 # A sub-column of a two-level column is at least this many ems wide.
 SUB_COLUMN_MIN = 2.0
+# An empty band up to this tall between two rules is the white gap between two row
+# fills, not a row (a row holds at least a line of text and its padding).
+WHITE_GAP = 8.0
 # Text larger than the header by this much is a heading, not a table row.
 HEADING_SIZE_STEP = 1.5
 # Cheap pre-check before a band above a rule is looked at closely.
@@ -226,12 +231,17 @@ class PageTables:
             x0, x1 = level.longest
             if x1 - x0 < min_width or any(_inside(level.y, x0, x1, b) for b in taken):
                 continue
-            if found and level.y <= found[-1].bottom + 1:
+            if found and (level.y <= found[-1].bottom + 1 or self._white_gap(
+                    found[-1].bottom, level.y, found[-1].x0, found[-1].x1)):
                 continue
             header = self._header_on(i, x0, x1)
             if header is not None:
                 found.append(header)
         return found
+
+    def _white_gap(self, top: float, bottom: float, x0: float, x1: float) -> bool:
+        """Whether [top, bottom] is the empty white between two fills, not a row."""
+        return bottom - top <= WHITE_GAP and not self.index.within(x0, x1, top, bottom)
 
     def _header_on(self, i: int, x0: float, x1: float) -> Header | None:
         level = self.levels[i]
@@ -405,6 +415,10 @@ class PageTables:
             if level.y - top < MIN_ROW_HEIGHT:
                 continue
             words = self.index.within(x0, x1, top, level.y)
+            if not words and level.y - top <= WHITE_GAP:
+                # The white between two row fills (stripes drawn with gaps): no row.
+                top, above = level.y, level
+                continue
             if not words or not _fits(words, rivers, size):
                 stop = level.y
                 break

@@ -15,6 +15,9 @@ warning instead, so the miss is visible:
   columns) whose middles lie within ``HEADER_BAND`` ems of each other (one header row,
   its labels wrapped over a few lines). The lines of a paragraph start at the same x,
   so its short last lines never stand side by side.
+- Only pages without a KPI row are checked; a page whose header was read and whose rows
+  continue on the next page is not a miss. The warning names the band's labels, each
+  with the lines of its own cell above and below it (``LINE_GAP`` ems apart at most).
 """
 
 from __future__ import annotations
@@ -31,48 +34,79 @@ MAX_LABEL_WORDS = 6
 PROSE_ENDINGS = (".", ";", ",", ":")
 # Labels of one header row: their vertical middles this close (in ems).
 HEADER_BAND = 2.5
+# Lines of one wrapped label are this close (in ems); a table row is further below.
+LINE_GAP = 0.5
 
 
 @dataclass
-class _Label:
+class _Phrase:
     text: str
-    group: str
+    group: str | None  # the KPI column it names, if any
     x0: float
     x1: float
-    middle: float
+    top: float
+    bottom: float
     size: float
+
+    @property
+    def middle(self) -> float:
+        return (self.top + self.bottom) / 2
 
 
 def header_labels(lines: list[Line]) -> list[str]:
     """Texts of the first header-like band of KPI column labels, left to right; empty
-    when the page has none."""
-    labels = [label for line in lines for label in _labels(line)]
+    when the page has none. A label wrapped over lines ("Target" over "Raggiunto") is
+    one text."""
+    phrases = [phrase for line in lines for phrase in _phrases(line)]
+    labels = [p for p in phrases if p.group]
     for a in labels:
         band = [b for b in labels
                 if abs(b.middle - a.middle) <= HEADER_BAND * max(a.size, b.size)]
         if any(b.group != a.group and (b.x0 >= a.x1 or b.x1 <= a.x0) for b in band):
-            return [b.text for b in sorted(band, key=lambda b: b.x0)]
+            return _stacked(band, phrases)
     return []
 
 
-def _labels(line: Line) -> list[_Label]:
-    phrases: list[list[dict]] = []
+def _stacked(band: list[_Phrase], phrases: list[_Phrase]) -> list[str]:
+    """Each label of the band with the lines of its own cell above and below it."""
+    cells: list[list[_Phrase]] = []
+    for label in sorted(band, key=lambda p: p.top):
+        if any(label in cell for cell in cells):
+            continue
+        cell = [label]
+        grown = True
+        while grown:  # take the lines just above or below the cell, in its column
+            grown = False
+            for p in phrases:
+                if p not in cell and any(_stacked_on(p, q) for q in cell):
+                    cell.append(p)
+                    grown = True
+        cells.append(cell)
+    cells.sort(key=lambda cell: min(p.x0 for p in cell))
+    return [" ".join(p.text for p in sorted(cell, key=lambda p: p.top)) for cell in cells]
+
+
+def _stacked_on(p: _Phrase, q: _Phrase) -> bool:
+    """Two lines of one cell: overlapping in x, one just under the other."""
+    gap = max(p.top - q.bottom, q.top - p.bottom)
+    return min(p.x1, q.x1) > max(p.x0, q.x0) and -1.0 < gap <= LINE_GAP * max(p.size, q.size)
+
+
+def _phrases(line: Line) -> list[_Phrase]:
+    groups: list[list[dict]] = []
     for word in line.words:
         size = word.get("size") or (word["bottom"] - word["top"])
-        if phrases and word["x0"] - phrases[-1][-1]["x1"] <= LABEL_GAP * size:
-            phrases[-1].append(word)
+        if groups and word["x0"] - groups[-1][-1]["x1"] <= LABEL_GAP * size:
+            groups[-1].append(word)
         else:
-            phrases.append([word])
-    labels = []
-    for words in phrases:
+            groups.append([word])
+    phrases = []
+    for words in groups:
         text = " ".join(w["text"] for w in words)
         if len(words) > MAX_LABEL_WORDS or text.endswith(PROSE_ENDINGS):
             continue
-        group = header_group(text)
-        if group is None:
-            continue
-        labels.append(_Label(
-            text=text, group=group, x0=words[0]["x0"], x1=words[-1]["x1"],
-            middle=sum(w["top"] + w["bottom"] for w in words) / (2 * len(words)),
+        phrases.append(_Phrase(
+            text=text, group=header_group(text), x0=words[0]["x0"], x1=words[-1]["x1"],
+            top=min(w["top"] for w in words), bottom=max(w["bottom"] for w in words),
             size=max(w.get("size") or (w["bottom"] - w["top"]) for w in words)))
-    return labels
+    return phrases
