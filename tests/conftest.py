@@ -32,3 +32,19 @@ def fixture_extraction():
     from perf_pipeline.extract import extract_report
 
     return extract_report(FIXTURE_PDF)
+
+
+def project_with_fixture(root: Path) -> tuple[Path, Path, Path, dict[str, str]]:
+    """raw/ holding the fixture, a Dagster instance with the project's config, and the
+    environment of a command run on them: (raw, db, dagster_home, env)."""
+    import os
+
+    raw, home = root / "raw", root / "dagster_home"
+    raw.mkdir()
+    home.mkdir()
+    (home / "dagster.yaml").write_text((REPO / "dagster_home" / "dagster.yaml").read_text())
+    (raw / FIXTURE_PDF.name).write_bytes(FIXTURE_PDF.read_bytes())
+    db = root / "data" / "perf.duckdb"
+    env = {**os.environ, "DAGSTER_HOME": str(home), "PERF_PIPELINE_DB": str(db),
+           "PERF_PIPELINE_RAW_DIR": str(raw)}
+    return raw, db, home, env

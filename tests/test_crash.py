@@ -12,22 +12,10 @@ import time
 
 import duckdb
 import pytest
-from conftest import FIXTURE_PDF, REPO
+from conftest import FIXTURE_PDF, REPO, project_with_fixture
 from dagster import DagsterRunStatus, RunsFilter, instance_for_test
 
 KILL_AFTER_SECONDS = [0.5, 1.5, 2.5, 3.5, 5.0]  # start-up, extraction, load, scoring, summaries
-
-
-def setup(tmp_path):
-    raw, home = tmp_path / "raw", tmp_path / "dagster_home"
-    raw.mkdir()
-    home.mkdir()
-    (home / "dagster.yaml").write_text((REPO / "dagster_home" / "dagster.yaml").read_text())
-    (raw / FIXTURE_PDF.name).write_bytes(FIXTURE_PDF.read_bytes())
-    db = tmp_path / "data" / "perf.duckdb"
-    env = {**os.environ, "DAGSTER_HOME": str(home), "PERF_PIPELINE_DB": str(db),
-           "PERF_PIPELINE_RAW_DIR": str(raw)}
-    return db, home, env
 
 
 def ingest(env, **kwargs) -> subprocess.Popen:
@@ -44,7 +32,7 @@ def query(db, sql):
 @pytest.mark.slow
 @pytest.mark.parametrize("after", KILL_AFTER_SECONDS)
 def test_an_ingest_killed_at_any_moment_leaves_nothing_stale(tmp_path, after):
-    db, home, env = setup(tmp_path)
+    _, db, home, env = project_with_fixture(tmp_path)
     victim = ingest(env, start_new_session=True)
     time.sleep(after)
     os.killpg(victim.pid, signal.SIGKILL)  # the command and its extraction workers
@@ -63,7 +51,7 @@ def test_an_ingest_killed_at_any_moment_leaves_nothing_stale(tmp_path, after):
 
 @pytest.mark.slow
 def test_two_ingests_at_once_do_the_work_once(tmp_path):
-    db, _, env = setup(tmp_path)
+    _, db, _, env = project_with_fixture(tmp_path)
     first, second = ingest(env), ingest(env)
     outs = [p.communicate(timeout=300) for p in (first, second)]
     assert [p.returncode for p in (first, second)] == [0, 0], outs

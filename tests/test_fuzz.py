@@ -11,7 +11,7 @@ import sys
 
 import duckdb
 import pytest
-from conftest import FIXTURE_PDF, REPO
+from conftest import FIXTURE_PDF, REPO, project_with_fixture
 from pdfgen import KpiTable, build_report_pdf
 from reportlab.pdfgen import canvas
 
@@ -95,11 +95,7 @@ def _blank_page(path):
 
 @pytest.mark.slow
 def test_one_ingest_loads_the_good_reports_beside_broken_ones(tmp_path):
-    raw, home = tmp_path / "raw", tmp_path / "dagster_home"
-    raw.mkdir()
-    home.mkdir()
-    (home / "dagster.yaml").write_text((REPO / "dagster_home" / "dagster.yaml").read_text())
-    (raw / FIXTURE_PDF.name).write_bytes(FIXTURE_PDF.read_bytes())
+    raw, db, _, env = project_with_fixture(tmp_path)
     # Any name the file system allows: 250 bytes, with markup-like brackets in it.
     long_name = ("[bold red]Relazione [blink]" + " performance" * 40)[:246] + ".pdf"
     build_report_pdf(raw / long_name, [KpiTable(
@@ -114,9 +110,6 @@ def test_one_ingest_loads_the_good_reports_beside_broken_ones(tmp_path):
     (raw / "appunti.pdf").write_text("[/'CA', 0.35] not a PDF at all\n")
     _zero_pages(raw / "nessuna pagina.pdf")
     _blank_page(raw / "pagina bianca.pdf")
-    db = tmp_path / "data" / "perf.duckdb"
-    env = {"DAGSTER_HOME": str(home), "PERF_PIPELINE_DB": str(db),
-           "PERF_PIPELINE_RAW_DIR": str(raw)}
     proc = run("ingest", env=env, timeout=600)
     assert_clean(proc)
     assert proc.returncode == 1, proc.stdout + proc.stderr

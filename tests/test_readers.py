@@ -5,13 +5,12 @@ its connection, the latest once it connects again."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 
 import pytest
-from conftest import FIXTURE_PDF, REPO
+from conftest import REPO, project_with_fixture
 from nextyear import build_next_year_report
 
 READER = """
@@ -38,14 +37,7 @@ def ingest(env) -> tuple[subprocess.CompletedProcess, float]:
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["ro", "rw"])
 def test_an_open_reader_neither_blocks_nor_sees_half_an_ingest(tmp_path, mode):
-    raw, home = tmp_path / "raw", tmp_path / "dagster_home"
-    raw.mkdir()
-    home.mkdir()
-    (home / "dagster.yaml").write_text((REPO / "dagster_home" / "dagster.yaml").read_text())
-    (raw / FIXTURE_PDF.name).write_bytes(FIXTURE_PDF.read_bytes())
-    db = tmp_path / "data" / "perf.duckdb"
-    env = {**os.environ, "DAGSTER_HOME": str(home), "PERF_PIPELINE_DB": str(db),
-           "PERF_PIPELINE_RAW_DIR": str(raw)}
+    raw, db, _, env = project_with_fixture(tmp_path)
     first, _ = ingest(env)
     assert first.returncode == 0, first.stdout + first.stderr
 
@@ -87,16 +79,9 @@ def test_a_writer_waiting_for_another_pipeline_process_says_so(tmp_path):
     prints what it waits for, then goes on."""
     from perf_pipeline.warehouse import store
 
-    raw, home = tmp_path / "raw", tmp_path / "dagster_home"
-    raw.mkdir()
-    home.mkdir()
-    (home / "dagster.yaml").write_text((REPO / "dagster_home" / "dagster.yaml").read_text())
-    (raw / FIXTURE_PDF.name).write_bytes(FIXTURE_PDF.read_bytes())
-    db = tmp_path / "data" / "perf.duckdb"
+    raw, db, _, env = project_with_fixture(tmp_path)
     working = store.working_path(db)
     working.parent.mkdir(parents=True)
-    env = {**os.environ, "DAGSTER_HOME": str(home), "PERF_PIPELINE_DB": str(db),
-           "PERF_PIPELINE_RAW_DIR": str(raw)}
     holder = subprocess.Popen([sys.executable, "-c", HOLD_THE_WORKING_COPY, str(working)],
                               stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "holding"
