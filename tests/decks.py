@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from layouts import PENS, KpiTableData
+from layouts import PENS, KpiTableData, equal_runs
 
 SLIDE = (960.0, 540.0)  # 16:9, in points
 
@@ -50,16 +50,6 @@ class DeckLayout:
 
 
 FIELDS = ("objective", "kpi", "target", "achieved", "score_reported")
-
-
-def _runs(values: list[str]) -> list[list[int]]:
-    runs: list[list[int]] = []
-    for i, v in enumerate(values):
-        if runs and values[runs[-1][0]] == v:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    return runs
 
 
 class _Deck:
@@ -143,7 +133,7 @@ class _Deck:
         body = [{f: self.wrap(r[f], inner[f], False) for f in fields} for r in rows]
         heights = [max(self.height(v) for f, v in row.items() if f != "objective")
                    for row in body]
-        runs = _runs([r["objective"] for r in rows]) if has_objective else []
+        runs = equal_runs([r["objective"] for r in rows]) if has_objective else []
         # A merged objective cell going on from the previous slide is printed empty.
         if has_objective and continued and rows[0]["objective"] == (
                 table.rows[start - 1]["objective"]):
@@ -275,7 +265,7 @@ def build_two_level_deck_pdf(path: Path, layout: DeckLayout,
         for name, column in (("parent", 1), ("objective", 0)):  # merged texts must fit
             texts = [p for p, _ in levels] if name == "parent" else [
                 r["objective"] for r in table.rows]
-            for run in _runs(texts):
+            for run in equal_runs(texts):
                 if texts[run[0]]:
                     need = deck.height(lines(texts[run[0]], column, column))
                     have = sum(heights[i] for i in run) + lay.gap * (len(run) - 1)
@@ -286,7 +276,7 @@ def build_two_level_deck_pdf(path: Path, layout: DeckLayout,
             y += h + lay.gap
         assert y < SLIDE[1] - 30, f"table of {table.section!r} does not fit the slide"
         fill = lay.row_fills[0]
-        for run in _runs([p for p, _ in levels]):
+        for run in equal_runs([p for p, _ in levels]):
             parent = levels[run[0]][0]
             span = tops[run[-1]] + heights[run[-1]] - tops[run[0]]
             if parent:
@@ -299,7 +289,7 @@ def build_two_level_deck_pdf(path: Path, layout: DeckLayout,
         for i, row in enumerate(table.rows):
             for c, f in [(3, "target"), (4, "achieved"), (5, "score_reported")]:
                 cell(c, c, tops[i], heights[i], row[f], fill)
-        for run in _runs([r["objective"] for r in table.rows]):
+        for run in equal_runs([r["objective"] for r in table.rows]):
             span = tops[run[-1]] + heights[run[-1]] - tops[run[0]]
             cell(0, 0, tops[run[0]], span, table.rows[run[0]]["objective"], lay.objective_fill)
     pen.save()

@@ -257,7 +257,7 @@ class _Slot:
         return self.top + self.height
 
 
-def _groups(values: list[str]) -> list[list[int]]:
+def equal_runs(values: list[str]) -> list[list[int]]:
     """Runs of equal consecutive values: the rows one merged cell spans."""
     runs: list[list[int]] = []
     for i, v in enumerate(values):
@@ -338,7 +338,7 @@ class _Printer:
         body = [self._row({c.field: r[c.field] for c in cols if c.field != "objective"},
                           inner, bold=False) for r in data.rows]
         merged = cols[0].field == "objective"
-        groups = _groups([r["objective"] for r in data.rows]) if merged else []
+        groups = equal_runs([r["objective"] for r in data.rows]) if merged else []
         objective = {
             g[0]: self.wrap(data.rows[g[0]]["objective"], inner["objective"], False, lay.size)
             for g in groups
@@ -634,7 +634,7 @@ def build_html(tables: list[KpiTableData], breaks: dict[int, int] = SPLITS) -> s
         out.append("</colgroup><thead><tr>")
         out += [f"<th>{_html(c.label)}</th>" for c in cols]
         out.append("</tr></thead><tbody>")
-        starts = {g[0]: len(g) for g in _groups([r["objective"] for r in table.rows])}
+        starts = {g[0]: len(g) for g in equal_runs([r["objective"] for r in table.rows])}
         for r, row in enumerate(table.rows):
             klass = " class='page-break'" if breaks.get(i) == r else ""
             out.append(f"<tr{klass}>")

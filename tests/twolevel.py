@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from layouts import PENS, KpiTableData
+from layouts import PENS, KpiTableData, equal_runs
 from reportlab.lib.pagesizes import A4, landscape
 
 SEPARATOR = ": "
@@ -53,16 +53,6 @@ def kpi_levels(table: KpiTableData) -> list[tuple[str, str]]:
 
 def has_two_levels(table: KpiTableData) -> bool:
     return any(parent for parent, _ in kpi_levels(table))
-
-
-def _runs(values: list[str]) -> list[list[int]]:
-    runs: list[list[int]] = []
-    for i, v in enumerate(values):
-        if runs and values[runs[-1][0]] == v:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    return runs
 
 
 class _Printer:
@@ -146,9 +136,9 @@ class _Printer:
                 cells["kpi"] = self.wrap(sub, inner["kpi"])
             rows.append(cells)
         heights = [max(self.height(v) for v in cells.values()) for cells in rows]
-        spans = {"parent": [run for run in _runs([p for p, _ in levels]) if levels[run[0]][0]]}
+        spans = {"parent": [run for run in equal_runs([p for p, _ in levels]) if levels[run[0]][0]]}
         if has_objective:
-            spans["objective"] = _runs([r["objective"] for r in table.rows])
+            spans["objective"] = equal_runs([r["objective"] for r in table.rows])
         texts = {"parent": lambda i: levels[i][0],
                  "objective": lambda i: table.rows[i]["objective"]}
         for name, runs in spans.items():  # the merged text must fit in its rows
