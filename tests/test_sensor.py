@@ -235,6 +235,9 @@ def test_a_good_report_stopped_by_bad_neighbours_is_ingested_on_the_next_tick(
     stopped = job.execute_in_process(instance=instance, raise_on_error=False,
                                      tags=batch.tags)
     assert not stopped.success
+    [failure] = [e for e in stopped.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert ("Not loaded, because of the report(s) above: b_buono.pdf. The raw/ sensor runs "
+            "them again") in failure.step_failure_data.user_failure_data.description
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT report, status FROM ingestion_ledger ORDER BY report"
                            ).fetchall() == [("a_vuoto.pdf", "failed"),

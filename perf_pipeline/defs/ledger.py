@@ -15,6 +15,9 @@ from ..warehouse import store
 from .resources import WarehouseResource
 from .runs import STOPPED_BY_TAG, TRIGGER_TAG
 
+# The skipped reports a run's failure message names (the ledger lists them all).
+NAMED_OTHERS = 10
+
 
 def run_trigger(tags) -> str:
     """Who started this run, for the ledger: cli / sensor / schedule, else the UI."""
@@ -56,7 +59,11 @@ def stop_batch(context, warehouse_db: WarehouseResource, errors: dict[str, tuple
     others = [r for r in context.partition_keys if r not in errors]
     described = "\n".join(error for _, error in errors.values())
     if others:
-        described += f"\n({len(others)} other report(s) of this run not loaded: ingest again)"
+        named = ", ".join(others[:NAMED_OTHERS]) + (
+            f" and {len(others) - NAMED_OTHERS} more" if len(others) > NAMED_OTHERS else "")
+        described += (f"\nNot loaded, because of the report(s) above: {named}. The raw/ "
+                      "sensor runs them again without it at its next tick (or run "
+                      "`perf-pipeline ingest`).")
     return Failure(description=described, metadata=metadata or {})
 
 
