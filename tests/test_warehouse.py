@@ -101,3 +101,21 @@ def test_schema_is_reapplied_only_when_the_sql_changes(tmp_path):
     with store.connect(db) as con:  # other SQL: applied again
         views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
         assert ("score_discrepancies",) in views
+
+
+def test_a_warehouse_from_before_snapshots_becomes_the_working_copy(tmp_path):
+    """An existing data/perf.duckdb (written directly, as before) is taken over whole,
+    including what is still only in its WAL; the published file is then the snapshot."""
+    import duckdb
+
+    db = tmp_path / "perf.duckdb"
+    with duckdb.connect(str(db)) as old:
+        old.execute("PRAGMA disable_checkpoint_on_shutdown")
+        old.execute("CREATE TABLE notes AS SELECT 'kept' AS note")
+    with store.connect(db) as con:
+        assert con.execute("SELECT note FROM notes").fetchall() == [("kept",)]
+        con.execute("INSERT INTO notes VALUES ('added')")
+    assert store.working_path(db).exists()
+    with duckdb.connect(str(db), read_only=True) as published:
+        assert published.execute("SELECT note FROM notes ORDER BY note").fetchall() == [
+            ("added",), ("kept",)]

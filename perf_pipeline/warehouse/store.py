@@ -106,7 +106,11 @@ def connect(database: str | Path, read_only: bool = False) -> Iterator[duckdb.Du
         published, working = Path(database), working_path(database)
         working.parent.mkdir(parents=True, exist_ok=True)
         if not working.exists() and published.exists():
-            # A warehouse from before snapshots: its file becomes the working copy.
+            # A warehouse from before snapshots: its file (with what its WAL still
+            # holds, once checkpointed) becomes the working copy.
+            if published.with_name(published.name + ".wal").exists():
+                with duckdb.connect(str(published)) as old:
+                    old.execute("CHECKPOINT")
             _copy_atomically(published, working)
         con = _open(str(working), read_only)
     try:
