@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS kpi_scores (
     report                  VARCHAR NOT NULL,
     page                    INTEGER NOT NULL,
     row_index               INTEGER NOT NULL,
-    target_kind             VARCHAR NOT NULL,  -- percent / number / duration / threshold / date / yes_no / text / empty
+    target_kind             VARCHAR NOT NULL,  -- percent / number / duration / threshold / date / yes_no / not_available / text / empty
     target_comparator       VARCHAR,           -- '>', '>=', '<', '<=' for thresholds, '<=' for 'Entro il'
     target_number           DOUBLE,            -- as printed, in target_unit
     target_unit             VARCHAR,           -- percent / count / minutes / hours / days / weeks / months

@@ -38,6 +38,10 @@ CREATE OR REPLACE MACRO pp_unit_minutes(unit) AS (
               WHEN 'weeks' THEN 10080 WHEN 'months' THEN 43200 END
 );
 
+-- Markers a report prints for a value it does not have (folded: lower case).
+CREATE OR REPLACE MACRO pp_not_available_pattern() AS
+    'n\.? ?[dv]\.?|n/a|n\.a\.|-+|—|non (disponibile|valutabile|rilevabile|applicabile)';
+
 -- One pattern for every quantity, optionally behind a comparator:
 -- [comparator] [gg.|giorni] number [% | unit word]. Groups: op, pre, num, unit.
 CREATE OR REPLACE MACRO pp_quantity_pattern() AS
@@ -61,7 +65,8 @@ CREATE OR REPLACE MACRO pp_quantity(f) AS list_transform(
     END)[1];
 
 -- Any cell value: yes/no, deadline or date, threshold ('>70%', '> 350', '<10%'),
--- percent, duration, number, free text or empty. The raw string is kept by the caller.
+-- percent, duration, number, not available ('n.d.', 'n.v.', 'N/A', '-', '—', 'non
+-- disponibile': the report says it has no value), free text or empty. The raw string is kept by the caller.
 -- (list_transform binds each intermediate value once, which keeps the inlined
 -- macro small.)
 CREATE OR REPLACE MACRO parse_value(s) AS list_transform([pp_fold(s)], lambda f:
@@ -70,6 +75,9 @@ CREATE OR REPLACE MACRO parse_value(s) AS list_transform([pp_fold(s)], lambda f:
             {'kind': 'empty', 'comparator': NULL::VARCHAR, 'number': NULL::DOUBLE,
              'unit': NULL::VARCHAR, 'base_number': NULL::DOUBLE, 'date': NULL::DATE,
              'flag': NULL::BOOLEAN}
+        WHEN regexp_full_match(f, pp_not_available_pattern()) THEN
+            {'kind': 'not_available', 'comparator': NULL, 'number': NULL, 'unit': NULL,
+             'base_number': NULL, 'date': NULL, 'flag': NULL}
         WHEN regexp_full_match(f, 'si|sì|sí|yes|no') THEN
             {'kind': 'yes_no', 'comparator': NULL, 'number': NULL, 'unit': NULL,
              'base_number': NULL, 'date': NULL, 'flag': f <> 'no'}

@@ -141,6 +141,8 @@ SELECT
     CASE
         WHEN score IS NOT NULL THEN NULL
         WHEN t.kind = 'empty' THEN 'no target printed'
+        WHEN t.kind = 'not_available' THEN 'target not available (printed as not available)'
+        WHEN a.kind = 'not_available' THEN 'achieved value not available (printed as not available)'
         WHEN a.kind = 'empty' THEN 'no achieved value printed'
         WHEN t.kind = 'date' THEN 'deadline target needs SI/NO or a date as achieved value, got ' || a.kind
         WHEN t.kind IN ('percent', 'number', 'duration', 'threshold') AND NOT same_unit

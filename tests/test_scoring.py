@@ -83,6 +83,9 @@ def test_scoring_rules(con, tmp_path, target, achieved, method, score, status, d
         (">70%", "5 giorni", "units differ: target percent, achieved days"),
         ("Entro il 31/12/2020", "75%", "deadline target needs SI/NO or a date"),
         ("Servizi garantiti", "tutti", "cannot compare a text target with a text achieved"),
+        ("n.d.", "12", "target not available"),
+        ("70%", "N.D.", "achieved value not available"),
+        ("70%", "—", "achieved value not available"),
     ],
 )
 def test_unscorable_rows_are_kept_with_a_reason(con, tmp_path, target, achieved, reason):

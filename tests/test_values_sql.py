@@ -86,3 +86,11 @@ def test_invalid_date_is_not_a_date():
     parsed = parse_values(["31/02/2020"]).iloc[0]
     assert parsed["kind"] == "date"
     assert str(parsed["date"]) == "NaT"
+
+
+def test_not_available_markers_are_their_own_kind():
+    markers = ["n.d.", "N.D.", "n. d.", "nd", "n.v.", "N/A", "-", "–", "—",
+               "non disponibile", "Non valutabile"]
+    parsed = parse_values(markers + ["nd 5", "Servizi non disponibili in sede"])
+    assert parsed["kind"].tolist() == ["not_available"] * len(markers) + ["text", "text"]
+    assert parsed["number"].isna().all()

@@ -15,7 +15,8 @@ from ..warehouse.values import parse_values
 from .columns import EXTRACTED_ROW_COLUMNS
 
 STATUSES = ["met", "partial", "not met", "unscorable"]
-VALUE_KINDS = ["percent", "number", "duration", "threshold", "date", "yes_no", "text", "empty"]
+VALUE_KINDS = ["percent", "number", "duration", "threshold", "date", "yes_no", "not_available",
+               "text", "empty"]
 UNITS = ["percent", "count", "minutes", "hours", "days", "weeks", "months"]
 DIRECTIONS = ["higher_is_better", "lower_is_better", "not_applicable"]
 METHODS = [
@@ -23,8 +24,9 @@ METHODS = [
     "qualitative_yes_no", "qualitative_completion", "unscorable",
 ]
 SERIES_TYPES = {"str": str, "int64": int, "float64": float, "bool": bool}
-# A printed score must read as a percentage, a number or SI/NO (or be absent).
-SCORE_KINDS = ["percent", "number", "yes_no", "empty"]
+# A printed score must read as a percentage, a number or SI/NO, or say it is not
+# available ('n.d.'), or be absent.
+SCORE_KINDS = ["percent", "number", "yes_no", "not_available", "empty"]
 
 
 class ExtractedKpiRows(pa.DataFrameModel):
@@ -107,7 +109,8 @@ class ScoredKpis(pa.DataFrameModel):
 
     @pa.dataframe_check(name="reported_score_parsed")
     def reported_score_parsed(cls, df: pd.DataFrame) -> Series[bool]:
-        printed = df["score_reported"].fillna("").str.strip() != ""
+        kinds = parse_values(df["score_reported"])["kind"].to_numpy()
+        printed = ~pd.Series(kinds, index=df.index).isin(["empty", "not_available"])
         return ~printed | df["score_reported_number"].notna()
 
 
