@@ -1,9 +1,10 @@
 """Assets: raw PDF → extracted rows → warehouse rows → scores → summaries and trends.
 
 Each asset only wires a pure function (extract/, warehouse/ + sql/, report/) into
-Dagster and reports what it did as metadata for the UI. Steps open the DuckDB file only
-while they use it; a file held by another process is waited for (store.connect), so
-two runs never write it at once, whoever launched them. The partitioned steps also keep
+Dagster and reports what it did as metadata for the UI. Steps open the warehouse's
+working copy only while they use it (store.connect, which publishes what they wrote for
+readers); a copy held by another pipeline process is waited for, so two runs never
+write it at once, whoever launched them. The partitioned steps also keep
 the ingestion ledger (sql/05_ledger.sql) of their run.
 """
 

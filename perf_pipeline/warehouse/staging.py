@@ -62,7 +62,8 @@ def default_directory(database: str | Path) -> Path:
 
 
 class ExtractionStage:
-    """<directory>/<report file name>.pickle, each written atomically."""
+    """<directory>/<readable part of the report's name>-<hash of it>.pickle, each
+    written atomically, beside its .lock."""
 
     def __init__(self, directory: str | Path):
         self.directory = Path(directory)
@@ -84,8 +85,7 @@ class ExtractionStage:
         with open(partial, "wb") as fh:
             staged = StagedExtraction(sha256, extractor_fingerprint(), extraction,
                                       datetime.now(UTC).isoformat(timespec="microseconds"))
-            pickle.dump(staged, fh,
-                        protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(staged, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(partial, final)
 
     def read_staged(self, report: str) -> StagedExtraction:
