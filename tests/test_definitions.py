@@ -213,3 +213,18 @@ def test_materialize_the_assets_directly(instance, tmp_path):
     with duckdb.connect(str(db), read_only=True) as con:
         statuses = con.execute("SELECT kpi, status FROM kpis ORDER BY row_index").fetchall()
     assert statuses == [("Alloggi consegnati", "partial"), ("Pratiche evase", "met")]
+
+
+def test_previews_mark_cut_text_and_show_no_nan():
+    import pandas as pd
+
+    from perf_pipeline.defs.assets import PREVIEW_CHARS, PREVIEW_ROWS, preview
+
+    long_kpi = "Percentuale di pratiche evase entro i termini di legge " * 3
+    frame = pd.DataFrame({"kpi": [long_kpi, "corto\nsu due righe"] * PREVIEW_ROWS,
+                          "score_recomputed": [float("nan"), 80.0] * PREVIEW_ROWS})
+    text = preview(frame, ["kpi", "score_recomputed"]).value
+    assert "nan" not in text.lower()
+    assert " ".join(long_kpi.split())[:PREVIEW_CHARS - 1] + "…" in text
+    assert "corto su due righe" in text
+    assert text.endswith(f"(first {PREVIEW_ROWS} of {2 * PREVIEW_ROWS} rows)")
