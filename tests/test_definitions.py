@@ -218,7 +218,8 @@ def test_materialize_the_assets_directly(instance, tmp_path):
 def test_previews_mark_cut_text_and_show_no_nan():
     import pandas as pd
 
-    from perf_pipeline.defs.assets import PREVIEW_CHARS, PREVIEW_ROWS, preview
+    from perf_pipeline.defs.assets import PREVIEW_ROWS, preview
+    from perf_pipeline.defs.checks import PREVIEW_CHARS
 
     long_kpi = "Percentuale di pratiche evase entro i termini di legge " * 3
     frame = pd.DataFrame({"kpi": [long_kpi, "corto\nsu due righe"] * PREVIEW_ROWS,

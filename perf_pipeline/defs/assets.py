@@ -42,13 +42,13 @@ from .checks import (
     check_scores,
     check_summaries,
     check_trends,
+    preview_cell,
 )
 from .ledger import attempts_fail_on_error, record_attempts, stop_batch
 from .partitions import report_partitions
 from .resources import RawReportsResource, WarehouseResource
 
 PREVIEW_ROWS = 10
-PREVIEW_CHARS = 60
 # Reports loaded per transaction: few statements, and a bounded amount of rows in memory.
 LOAD_CHUNK = 50
 PREVIEW_COLUMNS = ["page", "section", "objective", "kpi", "target", "achieved", "score_reported"]
@@ -72,16 +72,12 @@ def preview(frame: pd.DataFrame, columns: list[str]) -> MetadataValue:
     """The first rows as a markdown table: a missing value is blank (never `nan`), a
     text cut to fit ends with `…`, and a cut table says how many rows it shows."""
     shown = frame[[c for c in columns if c in frame.columns]].head(PREVIEW_ROWS)
-    cells = shown.astype(object).where(shown.notna(), "").map(preview_cell)
+    cells = shown.map(preview_cell)
     table = cells.to_markdown(index=False)
     if len(frame) > len(shown):
         table += f"\n\n(first {len(shown)} of {len(frame)} rows)"
     return MetadataValue.md(table)
 
-
-def preview_cell(value: object) -> str:
-    text = " ".join(str(value).split())  # line breaks would break the markdown row
-    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS - 1] + "…"
 
 
 # A backfill of many reports is one run: extracted side by side, loaded by one writer.

@@ -65,21 +65,50 @@ def schema_failures(model, frame: pd.DataFrame) -> pd.DataFrame | None:
     return None
 
 
+# Where a failure case is, as a reviewer finds it in the PDF: never a frame index.
+WHERE_COLUMNS = ["report", "page", "kpi"]
+PREVIEW_CHARS = 60
+
+
+def preview_cell(value: object) -> str:
+    """One cell of a markdown preview: one line, cut with `…`, blank when missing."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    text = " ".join(str(value).split())  # line breaks would break the markdown row
+    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS - 1] + "…"
+
+
+def located(cases: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Failure cases with the report, page and KPI text of their row (a case about the
+    whole frame, such as a missing column, has none), the check and the printed value."""
+    where = [c for c in WHERE_COLUMNS if c in frame.columns]
+    index = pd.to_numeric(cases["index"], errors="coerce")  # the frame's own row labels
+    found = index.notna() & index.isin(frame.index)
+    place = pd.DataFrame("", index=cases.index, columns=where)
+    place.loc[found, where] = frame.loc[index[found].astype(int), where].to_numpy()
+    table = pd.concat([place, cases[["column", "check"]].rename(columns={"column": "cell"}),
+                       cases["failure_case"].rename("printed value")], axis=1)
+    return table.map(preview_cell)
+
+
 def check_result(spec: AssetCheckSpec, frame: pd.DataFrame, cases: pd.DataFrame | None,
-                 **extra_metadata) -> AssetCheckResult:
+                 rows_checked: int | None = None, **extra_metadata) -> AssetCheckResult:
+    """``frame``: the rows the cases point into (``rows_checked`` when they were only
+    some of the rows checked)."""
+    rows_checked = len(frame) if rows_checked is None else rows_checked
     if cases is None:
         return AssetCheckResult(asset_key=spec.asset_key, check_name=spec.name, passed=True,
-                                metadata={"rows_checked": len(frame), **extra_metadata})
-    shown = cases[["column", "check", "index", "failure_case"]].head(MAX_FAILURE_CASES)
+                                metadata={"rows_checked": rows_checked, **extra_metadata})
+    shown = located(cases.head(MAX_FAILURE_CASES), frame)
     return AssetCheckResult(
         asset_key=spec.asset_key,
         check_name=spec.name,
         passed=False,
         metadata={
-            "rows_checked": len(frame),
+            "rows_checked": rows_checked,
             "failure_count": len(cases),
             "failed_checks": ", ".join(sorted(cases["check"].astype(str).unique())),
-            "failure_cases": MetadataValue.md(shown.astype(str).to_markdown(index=False)),
+            "failure_cases": MetadataValue.md(shown.to_markdown(index=False)),
             **extra_metadata,
         },
     )
@@ -175,12 +204,14 @@ def check_summaries(chunks: Iterable[dict[str, pd.DataFrame]]) -> AssetCheckResu
 def check_trends(chunks: Iterable[pd.DataFrame]) -> AssetCheckResult:
     """KpiTrends over kpi_trends, one chunk (an entity's rows) at a time; the failure
     cases' row numbers count across chunks."""
-    rows, failures = 0, []
+    rows, failures, failing_rows = 0, [], []
     for chunk in chunks:
         chunk.index = pd.RangeIndex(rows, rows + len(chunk))
         rows += len(chunk)
         if (cases := schema_failures(KpiTrends, chunk)) is not None:
             failures.append(cases)
-    checked = pd.DataFrame(index=pd.RangeIndex(rows))
-    return check_result(TRENDS_MATCH_SCHEMA, checked,
-                        pd.concat(failures, ignore_index=True) if failures else None)
+            failing_rows.append(chunk[[c for c in WHERE_COLUMNS if c in chunk.columns]])
+    if not failures:
+        return check_result(TRENDS_MATCH_SCHEMA, pd.DataFrame(), None, rows_checked=rows)
+    return check_result(TRENDS_MATCH_SCHEMA, pd.concat(failing_rows),
+                        pd.concat(failures, ignore_index=True), rows_checked=rows)
