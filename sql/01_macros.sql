@@ -104,6 +104,11 @@ CREATE OR REPLACE MACRO parse_value(s) AS list_transform([pp_fold(s)], lambda f:
             END)[1]
     END)[1];
 
+-- A printed score a report can mean: 0 to 200 % (over-achievement is printed, but
+-- '999999999999999999999%' is a slip). Others are kept as printed, flagged and left out
+-- of the means of the summaries.
+CREATE OR REPLACE MACRO plausible_score(n) AS n BETWEEN 0 AND 200;
+
 -- Decimals printed in a score ('79,87%' -> 2): the precision a report rounds or truncates to.
 CREATE OR REPLACE MACRO printed_decimals(s) AS
     coalesce(length(regexp_extract(pp_fold(s), '[.,](\d+)\s?%?$', 1)), 0);

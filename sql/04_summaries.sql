@@ -12,7 +12,10 @@ SELECT
     count(*) FILTER (WHERE status = 'not met')::INTEGER AS not_met,
     count(*) FILTER (WHERE status = 'unscorable')::INTEGER AS unscorable,
     round(avg(score_recomputed), 4) AS mean_score_recomputed,
-    round(avg(score_reported_number), 4) AS mean_score_reported,
+    round(avg(score_reported_number) FILTER (WHERE plausible_score(score_reported_number)), 4)
+        AS mean_score_reported,
+    count(*) FILTER (WHERE NOT plausible_score(score_reported_number))::INTEGER
+        AS implausible_scores,
     count(*) FILTER (WHERE is_discrepancy)::INTEGER AS discrepancies
 FROM kpis
 WHERE NOT is_duplicate

@@ -119,3 +119,17 @@ def test_a_warehouse_from_before_snapshots_becomes_the_working_copy(tmp_path):
     with duckdb.connect(str(db), read_only=True) as published:
         assert published.execute("SELECT note FROM notes ORDER BY note").fetchall() == [
             ("added",), ("kept",)]
+
+
+def test_an_absurd_printed_score_is_flagged_and_left_out_of_the_mean(tmp_path):
+    cells = CELLS + [{"kpi": "C", "target": "10", "achieved": "12",
+                      "score_reported": "999999999999999999999%"}]
+    with store.connect(":memory:") as con:
+        load_rows(con, tmp_path, "one.pdf", cells)
+        store.refresh_summaries(con)
+        report = con.execute("SELECT * FROM summary_by_report").df().iloc[0]
+        [(flagged,)] = con.execute(
+            "SELECT list(kpi ORDER BY kpi) FROM score_discrepancies").fetchall()
+    assert report["implausible_scores"] == 1
+    assert report["mean_score_reported"] == pytest.approx((100 + 79.87) / 2)
+    assert "C" in flagged  # printed far from what target and achieved give

@@ -126,7 +126,8 @@ class KpiSummary(pa.DataFrameModel):
     not_met: Series[int] = pa.Field(ge=0)
     unscorable: Series[int] = pa.Field(ge=0)
     mean_score_recomputed: Series[float] = pa.Field(nullable=True, ge=0, le=100)
-    mean_score_reported: Series[float] = pa.Field(nullable=True, ge=0)
+    mean_score_reported: Series[float] = pa.Field(nullable=True, ge=0, le=200)
+    implausible_scores: Series[int] = pa.Field(ge=0)
     discrepancies: Series[int] = pa.Field(ge=0)
 
     class Config:
