@@ -335,6 +335,41 @@ def query(
     _say(f"({len(frame)} rows)", "")
 
 
+@app.command()
+def quality(
+    reports: Annotated[list[str] | None, typer.Argument(
+        help="Report file names (default: every report)")] = None,
+    db: DatabaseOption = None,
+    include_info: Annotated[bool, typer.Option(
+        "--info", help="Also list info findings (unscorable rows, values printed n.d.)")
+    ] = False,
+) -> None:
+    """List the quality findings of the warehouse (table `quality_issues`): where (report,
+    page, KPI), which cell and its printed value, the check and what to do."""
+    import duckdb
+
+    database = db or settings.database_path()
+    if not Path(database).exists():
+        _fail(f"{database} does not exist yet; run `perf-pipeline ingest` first")
+    with duckdb.connect(database, read_only=True) as con:
+        found = con.execute(
+            """SELECT report, page, kpi, "column", value, "check", severity, message
+               FROM quality_issues
+               WHERE (len($reports) = 0 OR list_contains($reports, report))
+                 AND (severity = 'warning' OR $info)""",
+            {"reports": reports or [], "info": include_info}).fetchall()
+    current = None
+    for report, page, kpi, column, value, check, severity, message in found:
+        if report != current:
+            _say(report, "bold")
+            current = report
+        where = f"  page {page}: {' '.join(kpi.split())[:70]}"
+        cell = f" [{column}: {' '.join(str(value).split())!r}]" if column else ""
+        _say(where + cell, "")
+        _say(f"    {severity} {check}:", "yellow" if severity == "warning" else "dim", message)
+    _say(f"{len(found)} finding(s)", "")
+
+
 def main() -> None:
     """The console script: a bug of ours, or an error no command foresaw, is one plain
     line saying so, never a traceback (the Dagster run history keeps the details)."""

@@ -33,3 +33,36 @@ def test_a_report_with_not_available_cells_loads_whole(tmp_path):
          "achieved value not available (printed as not available)"),
     ]
     assert query(db, "SELECT status FROM ledger_latest") == [("ingested",)]
+
+
+def test_quality_findings_say_where_what_and_why(tmp_path):
+    """quality_issues (and `perf-pipeline quality`) name report, page, KPI, cell and the
+    printed value: an OCR-like slip, an absurd score, a disagreeing score, n.d. cells."""
+    raw, db, env = new_setup(tmp_path)
+    rows = ROWS + [["Servizi più veloci", "Domande accolte", "80%", "l00%", "100%"],
+                   ["Servizi più veloci", "Pratiche digitali", "10", "12",
+                    "99999%"],
+                   ["Servizi più veloci", "Pagamenti online", "10", "5", "100%"]]
+    build_report_pdf(raw / "bologna_2021.pdf", [KpiTable("Sezione", "Area", rows,
+                                                          header=HEADER)],
+                     title="La Valutazione della Performance 2021 del Comune di Bologna")
+    cli(env, "ingest")
+    found = query(db, 'SELECT page, kpi, "column", value, "check", severity '
+                      "FROM quality_issues WHERE severity = 'warning'")
+    assert found == [
+        (2, "Domande accolte", "achieved", "l00%", "ocr_slip", "warning"),
+        (2, "Pratiche digitali", "score_reported", "99999%",
+         "implausible_score", "warning"),
+        (2, "Pagamenti online", "score_reported", "100%", "score_disagrees", "warning"),
+    ]
+    not_available = query(db, 'SELECT kpi, "column" FROM quality_issues '
+                              """WHERE "check" = 'not_available'""")
+    assert not_available == [("Sportelli aperti il sabato", "achieved"),
+                             ("Sportelli aperti il sabato", "score_reported"),
+                             ("Reclami gestiti", "achieved"),
+                             ("Reclami gestiti", "score_reported")]
+    out = cli(env, "quality")
+    assert "page 2: Domande accolte [achieved: 'l00%']" in out
+    assert "warning ocr_slip: looks like a number misread" in out
+    assert out.strip().endswith("3 finding(s)")
+    assert (db.parent / "exports" / "quality_issues.parquet").exists()

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from ..extract import Extraction
 
 
-SCHEMA_FILES = ["00_schema.sql", "01_macros.sql", "02_views.sql", "05_ledger.sql"]
+SCHEMA_FILES = ["00_schema.sql", "01_macros.sql", "02_views.sql", "05_ledger.sql",
+                "08_quality_issues.sql"]
 SUMMARY_TABLES = ["summary_by_report", "summary_by_area", "summary_by_objective",
                   "summary_by_status"]
 AREA_TREND_TABLES = ["trend_by_area"]
@@ -38,7 +39,8 @@ AREA_TREND_TABLES = ["trend_by_area"]
 # costs about 25 ms a call, and the tables grow with every report loaded.
 CHUNK_ROWS = 20_000
 # What is written as Parquet after every summaries run, for readers while runs write.
-EXPORT_TABLES = [*SUMMARY_TABLES, "kpi_trends", "trend_by_area", "ingestion_ledger"]
+EXPORT_TABLES = [*SUMMARY_TABLES, "kpi_trends", "trend_by_area", "ingestion_ledger",
+                 "quality_issues"]
 # A second pipeline process holding the working file is waited for, not failed on.
 LOCK_TIMEOUT_SECONDS = 60.0
 log = logging.getLogger(__name__)
