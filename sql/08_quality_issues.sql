@@ -5,6 +5,8 @@
 -- check                   severity  when
 -- ocr_slip                warning   a number with letters a scan can misread inside
 --                                   ('l00%', 'g2.3', '1O0'): read as text, so unscorable
+-- score_unreadable        warning   a printed score that reads as no score (not a
+--                                   percentage, number, SI/NO or n.d.)
 -- implausible_score       warning   a printed score outside 0-200 % (plausible_score)
 -- score_disagrees         warning   the printed score disagrees with the recomputed one
 --                                   (score_discrepancies)
@@ -32,6 +34,13 @@ findings AS (
            'looks like a number misread (letters among digits): check the PDF and correct it'
                AS message
     FROM cells WHERE pp_ocr_slip(value)
+    UNION ALL
+    SELECT report, page, row_index, kpi, cell, value, 'score_unreadable', 'warning',
+           'the printed score reads as no score: check the PDF and correct it'
+    FROM cells
+    WHERE cell = 'score_reported' AND kind NOT IN ('percent', 'number', 'yes_no',
+                                                   'not_available', 'empty')
+          AND NOT pp_ocr_slip(value)
     UNION ALL
     SELECT report, page, row_index, kpi, 'score_reported', score_reported,
            'implausible_score', 'warning',

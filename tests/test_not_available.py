@@ -66,3 +66,21 @@ def test_quality_findings_say_where_what_and_why(tmp_path):
     assert "warning ocr_slip: looks like a number misread" in out
     assert out.strip().endswith("3 finding(s)")
     assert (db.parent / "exports" / "quality_issues.parquet").exists()
+
+
+def test_a_few_unreadable_scores_load_flagged_but_misaligned_columns_are_blocked(tmp_path):
+    raw, db, env = new_setup(tmp_path)
+    good = [["Ob", f"KPI {n}", "10", "12", "100%"] for n in range(8)]
+    slips = good[:6] + [["Ob", "KPI letto male", "10", "12", "l00%"],
+                        ["Ob", "KPI giudicato", "10", "12", "ottimo"]]  # 2 of 8: 25%
+    few = good[:8] + [slips[6]]  # 1 of 9 unreadable: loads
+    build_report_pdf(raw / "a_pochi.pdf", [KpiTable("Sezione", "Area", few, header=HEADER)],
+                     title="La Valutazione della Performance 2021 del Comune di Parma")
+    build_report_pdf(raw / "b_molti.pdf", [KpiTable("Sezione", "Area", slips, header=HEADER)],
+                     title="La Valutazione della Performance 2021 del Comune di Rimini")
+    out = cli(env, "ingest", code=1)
+    assert "  ok     a_pochi.pdf" in out and "  failed b_molti.pdf" in out
+    assert "check failed: extracted_rows_match_schema" in out
+    assert query(db, 'SELECT kpi, value, "check" FROM quality_issues '
+                     "WHERE severity = 'warning'") == [("KPI letto male", "l00%", "ocr_slip")]
+    assert query(db, "SELECT count(*) FROM kpis WHERE report = 'a_pochi.pdf'") == [(9,)]

@@ -61,8 +61,24 @@ def schema_failures(model, frame: pd.DataFrame) -> pd.DataFrame | None:
     try:
         model.validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as exc:
-        return exc.failure_cases
+        return one_case_per_row(exc.failure_cases)
     return None
+
+
+def one_case_per_row(cases: pd.DataFrame) -> pd.DataFrame:
+    """pandera reports a failed check over whole rows once per column of each row: keep
+    one case per row, on the column the check is named after when it names one
+    (score_reported_parses → score_reported), else with no column."""
+    whole_row = cases["schema_context"] == "DataFrameSchema"
+    rows = cases[whole_row].copy()
+    # The longest column name inside the check's name is the one it is about.
+    rows["named"] = [len(str(col)) if str(col) in str(check) else 0
+                     for col, check in zip(rows["column"], rows["check"], strict=True)]
+    rows = rows.sort_values("named", ascending=False, kind="stable").drop_duplicates(
+        ["check", "index"])
+    rows.loc[rows["named"] == 0, ["column", "failure_case"]] = None
+    return pd.concat([cases[~whole_row], rows.drop(columns="named")]).sort_values(
+        "index", kind="stable")
 
 
 # Where a failure case is, as a reviewer finds it in the PDF: never a frame index.
