@@ -74,3 +74,31 @@ def noise_picture(size: tuple[int, int], seed: int = 0) -> Image.Image:
     rng = np.random.default_rng(seed)
     small = rng.integers(0, 255, (8, 12, 3), dtype=np.uint8)
     return Image.fromarray(small).resize(size, Image.BICUBIC)
+
+
+def report_with_both(path: Path, text_table: KpiTable, picture: Image.Image,
+                     dpi: int = 200) -> Path:
+    """A portrait page: a KPI table in the text layer, then a paragraph and a pasted
+    picture of another table under it."""
+    from pdfgen import STYLES, _table_flowable
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Image as Picture
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm,
+                            rightMargin=15 * mm, topMargin=12 * mm, bottomMargin=12 * mm)
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    buffer.seek(0)
+    width = min(doc.width, picture.width * 72 / dpi)
+    story = [
+        Paragraph(text_table.section, STYLES["section"]),
+        Spacer(1, 4 * mm),
+        _table_flowable(text_table, doc.width),
+        Spacer(1, 6 * mm),
+        Paragraph(PARAGRAPH, STYLES["body"]),
+        Spacer(1, 6 * mm),
+        Picture(buffer, width=width, height=width * picture.height / picture.width),
+    ]
+    doc.build(story)
+    return path

@@ -15,7 +15,7 @@ import pytest
 from conftest import FIXTURE_PDF, GROUND_TRUTH_CSV, fold
 from layouts import load_tables
 from pdfgen import KpiTable
-from rasters import noise_picture, table_picture, text_page_with_picture
+from rasters import noise_picture, report_with_both, table_picture, text_page_with_picture
 
 from perf_pipeline.extract import extract_report, ocr
 from perf_pipeline.quality.schemas import ExtractedKpiRows
@@ -116,3 +116,25 @@ def test_without_tesseract_a_pasted_table_is_a_warning_naming_the_page(tmp_path,
     assert extraction.records == []
     assert ("pasted.pdf: page 1 has a picture that may hold a table; OCR needs "
             "tesseract-ocr + tesseract-ocr-ita, not installed") in extraction.warnings
+
+
+@pytest.mark.ocr
+@needs_tesseract
+def test_a_page_keeps_its_text_table_next_to_a_pasted_one(tmp_path):
+    text_table, text_truth = _table(SLIDES[0])
+    pasted, pasted_truth = _table(SLIDES[1])
+    path = report_with_both(tmp_path / "both.pdf", text_table,
+                            table_picture(pasted, tmp_path))
+    extraction = extract_report(path)
+    rows = extraction.records
+    assert len(rows) == len(text_truth) + len(pasted_truth)
+    text_rows, ocr_rows = rows[:len(text_truth)], rows[len(text_truth):]
+    # The text-layer table is read exactly and is not OCR; the picture's rows are.
+    assert [[r[f] for f in FIELDS] for r in text_rows] == [
+        [t[f] for f in FIELDS] for t in text_truth]
+    assert not any(r["ocr"] for r in text_rows)
+    assert all(r["ocr_confidence"] is None for r in text_rows)
+    assert all(r["ocr"] and r["ocr_confidence"] for r in ocr_rows)
+    got = [fold(r[f]) for r in ocr_rows for f in FIELDS]
+    want = [fold(t[f]) for t in pasted_truth for f in FIELDS]
+    assert sum(g == w for g, w in zip(got, want, strict=True)) / len(want) >= MIN_EXACT
