@@ -257,7 +257,7 @@ def _scan_pages(pages: Iterator, reader: PageReader
                 rivers=found.rivers,
                 headerless=found.mapping.header_rows == 0,
                 lines_above=[ln.text for ln in before],
-                ocr=scanned is not None,
+                ocr=scanned is not None and scanned.covers(grid.bbox),
             ))
             above = grid.bbox[3]
         if not any(t.rows for t in on_page) and (labels := header_labels(lines)):
@@ -277,11 +277,18 @@ def _find_tables(page, words: list[dict], carry: PageTable | None,
                  scanned: ScannedPage | None = None) -> list[FoundTable]:
     """KPI tables on a page, top-down: ruled ones (pdfplumber), ones drawn as filled
     cells with gaps, then ones found from their header and horizontal rules, then rows
-    continuing the previous page's table."""
+    continuing the previous page's table. A text page with pictures OCR'd (scanned
+    with regions) has both: the pictures' ruled tables and the text layer's."""
     found: list[FoundTable] = []
     others: list[Grid] = []
-    page_grids = scanned.grids() if scanned else map(grid_from_pdfplumber_table,
-                                                     page.find_tables())
+    whole_scan = scanned is not None and not scanned.regions
+    if whole_scan:
+        page_grids = scanned.grids()
+    else:
+        page_grids = [g for g in map(grid_from_pdfplumber_table, page.find_tables())
+                      if g is not None and not (scanned and scanned.covers(g.bbox))]
+        if scanned is not None:
+            page_grids += scanned.grids()
     for grid in page_grids:
         if grid is None:
             continue
@@ -291,7 +298,7 @@ def _find_tables(page, words: list[dict], carry: PageTable | None,
             others.append(grid)
         else:
             found.append(FoundTable(grid, mapping, text_size(grid), rivers_of(grid)))
-    if scanned is None:
+    if not whole_scan:
         # Cells drawn as fills with white gaps: the rectangles are the cells, and the
         # ruling-line finder's reading of their edges (sliver columns) gives way.
         filled = filled_tables(page, words, continuing=carry is not None)
