@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from layouts import PENS, KpiTableData, equal_runs
+from layouts import PENS, KpiTableData, equal_runs, wrap_text
 
 SLIDE = (960.0, 540.0)  # 16:9, in points
 
@@ -60,18 +60,7 @@ class _Deck:
         self.page = 0
 
     def wrap(self, text: str, width: float, bold: bool) -> list[str]:
-        lines: list[str] = []
-        for part in text.split("\n"):
-            line = ""
-            for word in part.split():
-                candidate = f"{line} {word}" if line else word
-                if line and self.pen.width(candidate, bold, self.layout.size) > width:
-                    lines.append(line)
-                    line = word
-                else:
-                    line = candidate
-            lines.append(line)
-        return lines
+        return wrap_text(self.pen, text, width, bold, self.layout.size)
 
     def text_block(self, lines: list[str], x: float, top: float, bold: bool,
                    color: str) -> None:

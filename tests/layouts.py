@@ -257,6 +257,22 @@ class _Slot:
         return self.top + self.height
 
 
+def wrap_text(pen, text: str, width: float, bold: bool, size: float) -> list[str]:
+    """Greedy word wrap of each printed line (kept line breaks) to ``width`` points."""
+    lines: list[str] = []
+    for part in text.split("\n"):
+        line = ""
+        for word in part.split():
+            candidate = f"{line} {word}" if line else word
+            if line and pen.width(candidate, bold, size) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+        lines.append(line)
+    return lines
+
+
 def equal_runs(values: list[str]) -> list[list[int]]:
     """Runs of equal consecutive values: the rows one merged cell spans."""
     runs: list[list[int]] = []
@@ -304,18 +320,7 @@ class _Printer:
         self.y += size * 0.5
 
     def wrap(self, text: str, width: float, bold: bool, size: float) -> list[str]:
-        lines: list[str] = []
-        for part in text.split("\n"):
-            line = ""
-            for word in part.split():
-                candidate = f"{line} {word}" if line else word
-                if line and self.pen.width(candidate, bold, size) > width:
-                    lines.append(line)
-                    line = word
-                else:
-                    line = candidate
-            lines.append(line)
-        return lines
+        return wrap_text(self.pen, text, width, bold, size)
 
     def _cell_height(self, lines: list[str]) -> float:
         return len(lines) * self.leading + 2 * self.layout.padding

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from layouts import PENS, KpiTableData, equal_runs
+from layouts import PENS, KpiTableData, equal_runs, wrap_text
 from reportlab.lib.pagesizes import A4, landscape
 
 SEPARATOR = ": "
@@ -64,18 +64,7 @@ class _Printer:
         self.leading = layout.size * 1.22
 
     def wrap(self, text: str, width: float, bold: bool = False) -> list[str]:
-        lines: list[str] = []
-        for part in text.split("\n"):
-            line = ""
-            for word in part.split():
-                candidate = f"{line} {word}" if line else word
-                if line and self.pen.width(candidate, bold, self.layout.size) > width:
-                    lines.append(line)
-                    line = word
-                else:
-                    line = candidate
-            lines.append(line)
-        return lines
+        return wrap_text(self.pen, text, width, bold, self.layout.size)
 
     def height(self, lines: list[str]) -> float:
         return len(lines) * self.leading + 2 * self.layout.padding
