@@ -132,7 +132,7 @@ def _ingest(raw_dir: str, database: str, force: bool) -> None:
     if not files:
         _fail(f"no PDF files in {raw_dir}/")
     with store.connect(database) as con:
-        changes = compare({n: f.sha256 for n, f in files.items()}, store.ingested_files(con))
+        changes = compare({n: f.key for n, f in files.items()}, store.ingested_files(con))
         missing = [r for r in store.loaded_reports(con) if r not in files]
     to_ingest = sorted(files) if force else changes.to_ingest
     # Parsing starts now, on other cores, while Dagster loads (the extract step reuses it).

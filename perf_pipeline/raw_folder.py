@@ -2,8 +2,9 @@
 and what changed since the last look.
 
 A report file is identified by its name in raw/ and its content by sha256. The command
-line, the sensor and the schedule decide alike: a file is (re-)ingested when its content
-is new; a file that left raw/ is only reported (its rows go on an explicit `forget`).
+line, the sensor and the schedule decide alike: a file is (re-)ingested when its content,
+or its lines of raw/corrections.csv, are new (`input_key`); a file that left raw/ is only
+reported (its rows go on an explicit `forget`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from .quality.corrections import digests, read_corrections
 
 PDF_SUFFIX = ".pdf"
 
@@ -34,28 +37,42 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def input_key(sha256: str, corrections: str = "") -> str:
+    """What a report was ingested from: its content, and its lines of corrections.csv."""
+    return f"{sha256}+{corrections}" if corrections else sha256
+
+
 @dataclass(frozen=True)
 class ReportFile:
     name: str
     sha256: str
     size: int
     mtime_ns: int
+    corrections: str = ""  # digest of its lines in corrections.csv, '' for none
+
+    @property
+    def key(self) -> str:
+        return input_key(self.sha256, self.corrections)
 
 
 def scan_reports(
     directory: str | Path, known: Mapping[str, ReportFile] | None = None
 ) -> dict[str, ReportFile]:
     """Every PDF in the folder with its sha256 (a file whose size and mtime are unchanged
-    since ``known`` keeps its known hash instead of being read again)."""
+    since ``known`` keeps its known hash instead of being read again) and the digest of
+    its corrections."""
+    corrections = digests(read_corrections(directory))
     files = {}
     for name in list_reports(directory):
         path = Path(directory) / name
         stat = path.stat()
         before = (known or {}).get(name)
         if before and (before.size, before.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
-            files[name] = before
+            sha256 = before.sha256
         else:
-            files[name] = ReportFile(name, file_sha256(path), stat.st_size, stat.st_mtime_ns)
+            sha256 = file_sha256(path)
+        files[name] = ReportFile(name, sha256, stat.st_size, stat.st_mtime_ns,
+                                 corrections.get(name, ""))
     return files
 
 
@@ -72,7 +89,7 @@ class RawChanges:
 
 
 def compare(current: Mapping[str, str], known: Mapping[str, str]) -> RawChanges:
-    """Name -> sha256 now in raw/ against name -> sha256 already handled."""
+    """Name -> input key (or sha256) now in raw/ against name -> key already handled."""
     return RawChanges(
         new=sorted(n for n in current if n not in known),
         changed=sorted(n for n in current if n in known and known[n] != current[n]),

@@ -67,3 +67,16 @@ CREATE TABLE IF NOT EXISTS kpi_scores (
     is_discrepancy          BOOLEAN NOT NULL,
     PRIMARY KEY (report, page, row_index)
 );
+
+-- Findings across years (kpi_missing, target_changed), rebuilt with kpi_trends by
+-- 06_kpi_trends.sql; quality_issues shows them.
+CREATE TABLE IF NOT EXISTS trend_findings (
+    report     VARCHAR NOT NULL,
+    page       INTEGER,
+    row_index  INTEGER,
+    kpi        VARCHAR,
+    "column"   VARCHAR,
+    value      VARCHAR,
+    "check"    VARCHAR NOT NULL,
+    message    VARCHAR NOT NULL
+);

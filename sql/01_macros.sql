@@ -42,6 +42,19 @@ CREATE OR REPLACE MACRO pp_unit_minutes(unit) AS (
 CREATE OR REPLACE MACRO pp_not_available_pattern() AS
     'n\.? ?[dv]\.?|n/a|n\.a\.|-+|—|non (disponibile|valutabile|rilevabile|applicabile)';
 
+-- Qualitative grades, worst to best: a grade is compared with a graded target by rank.
+CREATE OR REPLACE MACRO pp_grade_rank(f) AS (
+    CASE
+        WHEN regexp_full_match(f, 'insufficiente|scarso|inadeguato|negativo') THEN 1
+        WHEN regexp_full_match(f, 'sufficiente|adeguato') THEN 2
+        WHEN regexp_full_match(f, 'discreto') THEN 3
+        WHEN regexp_full_match(f, 'buono') THEN 4
+        WHEN regexp_full_match(f, 'molto buono|distinto') THEN 5
+        WHEN regexp_full_match(f, 'ottimo') THEN 6
+        WHEN regexp_full_match(f, 'eccellente') THEN 7
+    END
+);
+
 -- One pattern for every quantity, optionally behind a comparator:
 -- [comparator] [gg.|giorni] number [% | unit word]. Groups: op, pre, num, unit.
 CREATE OR REPLACE MACRO pp_quantity_pattern() AS
@@ -64,7 +77,7 @@ CREATE OR REPLACE MACRO pp_quantity(f) AS list_transform(
             'number': it_number(q.num)}
     END)[1];
 
--- Any cell value: yes/no, deadline or date, threshold ('>70%', '> 350', '<10%'),
+-- Any cell value: yes/no, a grade ('ottimo', 'buono': pp_grade_rank), deadline or date, threshold ('>70%', '> 350', '<10%'),
 -- percent, duration, number, not available ('n.d.', 'n.v.', 'N/A', '-', '—', 'non
 -- disponibile': the report says it has no value), free text or empty. The raw string is kept by the caller.
 -- (list_transform binds each intermediate value once, which keeps the inlined
@@ -77,6 +90,9 @@ CREATE OR REPLACE MACRO parse_value(s) AS list_transform([pp_fold(s)], lambda f:
              'flag': NULL::BOOLEAN}
         WHEN regexp_full_match(f, pp_not_available_pattern()) THEN
             {'kind': 'not_available', 'comparator': NULL, 'number': NULL, 'unit': NULL,
+             'base_number': NULL, 'date': NULL, 'flag': NULL}
+        WHEN pp_grade_rank(f) IS NOT NULL THEN
+            {'kind': 'grade', 'comparator': NULL, 'number': NULL, 'unit': NULL,
              'base_number': NULL, 'date': NULL, 'flag': NULL}
         WHEN regexp_full_match(f, 'si|sì|sí|yes|no') THEN
             {'kind': 'yes_no', 'comparator': NULL, 'number': NULL, 'unit': NULL,
@@ -104,10 +120,21 @@ CREATE OR REPLACE MACRO parse_value(s) AS list_transform([pp_fold(s)], lambda f:
             END)[1]
     END)[1];
 
+-- A threshold of quality/rules.py (table quality_checks, written before this file).
+CREATE OR REPLACE MACRO quality_threshold(name) AS
+    (SELECT threshold FROM quality_checks WHERE "check" = name);
+
 -- A printed score a report can mean: 0 to 200 % (over-achievement is printed, but
 -- '999999999999999999999%' is a slip). Others are kept as printed, flagged and left out
 -- of the means of the summaries.
-CREATE OR REPLACE MACRO plausible_score(n) AS n BETWEEN 0 AND 200;
+CREATE OR REPLACE MACRO plausible_score(n) AS
+    n BETWEEN 0 AND quality_threshold('implausible_score');
+
+-- A parsed target or achieved value no report can mean ('99999999%'): the row is left
+-- unscorable, so out of every mean (rules implausible_percent, implausible_quantity).
+CREATE OR REPLACE MACRO implausible_value(v) AS coalesce(
+    CASE WHEN v.unit = 'percent' THEN abs(v.number) > quality_threshold('implausible_percent')
+         ELSE abs(v.base_number) > quality_threshold('implausible_quantity') END, FALSE);
 
 -- Decimals printed in a score ('79,87%' -> 2): the precision a report rounds or truncates to.
 CREATE OR REPLACE MACRO printed_decimals(s) AS

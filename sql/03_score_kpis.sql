@@ -21,6 +21,10 @@
 --                in minutes);
 --   qualitative  free-text target ('Servizi garantiti'): 100 / 0 from a SI / NO achieved,
 --                or the achieved percentage read as the degree of completion (capped at 100);
+--   grade        a graded target and achieved value ('buono', 'ottimo'): 100 if the
+--                achieved grade ranks at least as high (pp_grade_rank), else 0;
+--   implausible  a target or achieved value beyond the thresholds of quality/rules.py
+--                (implausible_percent / _quantity) is not scored: unscorable;
 --   unscorable   anything else, with the reason.
 -- Status: met (score >= 100), partial (0 < score < 100), not met (score = 0), unscorable.
 --
@@ -30,11 +34,11 @@
 -- is truncation, not a discrepancy).
 INSERT INTO kpi_scores BY NAME
 WITH parsed AS (
-    SELECT r.report, r.page, r.row_index, r.kpi, r.score_reported,
+    SELECT r.report, r.page, r.row_index, r.kpi, r.target, r.achieved, r.score_reported,
            parse_value(r.target) AS t,
            parse_value(r.achieved) AS a,
            parse_value(r.score_reported) AS s
-    FROM kpi_rows r
+    FROM kpi_rows_corrected r  -- as printed, but for the reviewers' corrections
     WHERE list_contains($reports, r.report)
 ),
 override AS (
@@ -77,6 +81,8 @@ scored AS (
     SELECT d.*,
         CASE
             WHEN d.t.kind = 'empty' OR d.a.kind = 'empty' THEN NULL
+            WHEN implausible_value(d.t) OR implausible_value(d.a) THEN NULL
+            WHEN d.t.kind = 'grade' AND d.a.kind = 'grade' THEN 'qualitative_grade'
             WHEN d.t.kind = 'date' AND d.a.kind = 'yes_no' THEN 'deadline'
             WHEN d.t.kind = 'date' AND d.a.kind = 'date' THEN 'deadline'
             WHEN d.t.kind = 'yes_no' AND d.a.kind = 'yes_no' THEN 'yes_no'
@@ -116,6 +122,9 @@ computed AS (
                      ELSE 0.0 END
             WHEN 'qualitative_yes_no' THEN if(s.a.flag, 100.0, 0.0)
             WHEN 'qualitative_completion' THEN least(greatest(s.a.number, 0.0), 100.0)
+            WHEN 'qualitative_grade' THEN
+                if(pp_grade_rank(pp_fold(s.achieved)) >= pp_grade_rank(pp_fold(s.target)),
+                   100.0, 0.0)
         END AS score,
         CASE WHEN s.s.kind = 'percent' THEN s.s.number
              WHEN s.s.kind = 'number' AND s.s.number BETWEEN 0 AND 100 THEN s.s.number
@@ -144,6 +153,11 @@ SELECT
         WHEN t.kind = 'not_available' THEN 'target not available (printed as not available)'
         WHEN a.kind = 'not_available' THEN 'achieved value not available (printed as not available)'
         WHEN a.kind = 'empty' THEN 'no achieved value printed'
+        WHEN implausible_value(t) THEN 'target implausible for its unit: ' || target
+        WHEN implausible_value(a) THEN 'achieved value implausible for its unit: ' || achieved
+        WHEN t.kind = 'grade' OR a.kind = 'grade'
+            THEN 'a grade compares only with a graded target: target ' || t.kind
+                 || ', achieved ' || a.kind
         WHEN t.kind = 'date' THEN 'deadline target needs SI/NO or a date as achieved value, got ' || a.kind
         WHEN t.kind IN ('percent', 'number', 'duration', 'threshold') AND NOT same_unit
             THEN 'units differ: target ' || coalesce(t.unit, t.kind) || ', achieved ' || coalesce(a.unit, a.kind)

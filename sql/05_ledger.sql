@@ -35,9 +35,11 @@ SELECT * FROM ingestion_ledger
 QUALIFY row_number() OVER (PARTITION BY report ORDER BY started_at DESC, attempt_id DESC) = 1;
 
 -- Files whose rows in the warehouse come from their latest attempt, ingested from this
--- content: `perf-pipeline ingest` skips a file whose sha256 is listed here.
+-- content and scored with these corrections: `perf-pipeline ingest` skips a file whose
+-- sha256 and corrections digest are listed here.
 CREATE OR REPLACE VIEW ingested_files AS
-SELECT l.report, l.sha256, l.entity, l.year, l.finished_at
+SELECT l.report, l.sha256, coalesce(r.corrections_sha, '') AS corrections_sha, l.entity,
+       l.year, l.finished_at
 FROM ledger_latest l
 JOIN reports r ON r.report = l.report AND r.sha256 = l.sha256
 WHERE l.status = 'ingested';

@@ -210,3 +210,27 @@ DROP TABLE links_fuzzy;
 DROP TABLE kpi_series;
 DROP TABLE trend_kpis;
 DROP TABLE trend_reports;
+
+-- Findings across years for quality_issues (thresholds: quality/rules.py): a KPI of the
+-- previous report missing now, a target that changed by more than a factor.
+DELETE FROM trend_findings;
+INSERT INTO trend_findings
+SELECT report, NULL, NULL, kpi, NULL, NULL, 'kpi_missing',
+       'in ' || previous_report || ' (' || previous_year || ', page ' || previous_page
+           || ') but not in this report'
+FROM kpi_trends
+WHERE change = 'dropped'
+UNION ALL
+SELECT report, page, row_index, kpi, 'target', target, 'target_changed',
+       'target ' || target || ', ' || previous_target || ' in ' || previous_year
+           || ' (' || previous_report || ', page ' || previous_page || '): more than '
+           || CAST(quality_threshold('target_changed') AS VARCHAR) || ' times apart'
+FROM (
+    SELECT *, parse_value(target) AS t, parse_value(previous_target) AS p
+    FROM kpi_trends
+    WHERE previous_report IS NOT NULL AND change <> 'dropped'
+)
+WHERE t.kind IN ('percent', 'number', 'duration', 'threshold') AND t.kind = p.kind
+  AND t.unit IS NOT DISTINCT FROM p.unit
+  AND greatest(abs(t.base_number), abs(p.base_number))
+      > quality_threshold('target_changed') * least(abs(t.base_number), abs(p.base_number));

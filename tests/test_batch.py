@@ -76,7 +76,10 @@ def test_one_run_reports_each_report_and_a_bad_one_stops_the_load(three_reports,
     assert query(db, "SELECT report, status, error FROM ingestion_ledger ORDER BY report") == [
         ("a_bergamo.pdf", "skipped", "not loaded: b_como.pdf of the same run failed"),
         ("b_como.pdf", "quarantined",
-         "extracted_rows_match_schema failed: 1 failure case(s) (str_matches('\\S'))"),
+         "extracted_rows_match_schema failed: kpi_text_present (threshold 0.2): more than "
+         "this share of a report's rows have no KPI text: the columns were not found; "
+         "what to do: check the table layout on the PDF's pages; add a correction or "
+         "report the layout (1 failure case(s) in the run)"),
         ("c_lodi.pdf", "skipped", "not loaded: b_como.pdf of the same run failed"),
     ]
 

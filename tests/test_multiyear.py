@@ -334,8 +334,9 @@ def test_failed_and_quarantined_attempts_are_in_the_ledger(tmp_path):
                                         ("rotto.pdf", "quarantined")]
     assert history[1][2] == "not loaded: non_un_pdf.pdf of the same run failed"
     assert "not a PDF" in rows[0][2]
-    assert rows[1][2] == ("extracted_rows_match_schema failed: 1 failure case(s) "
-                          "(str_matches('\\S'))")
+    assert rows[1][2].startswith("extracted_rows_match_schema failed: kpi_text_present "
+                                 "(threshold 0.2): more than this share of a report's "
+                                 "rows have no KPI text")
     assert rows[1][3] == 2 and rows[0][4] and rows[1][4]
     assert query(db, "SELECT count(*) FROM kpi_rows") == [(0,)]
     assert query(db, "SELECT count(*) FROM ingested_files") == [(0,)]  # so tried again next time

@@ -72,7 +72,7 @@ def test_a_few_unreadable_scores_load_flagged_but_misaligned_columns_are_blocked
     raw, db, env = new_setup(tmp_path)
     good = [["Ob", f"KPI {n}", "10", "12", "100%"] for n in range(8)]
     slips = good[:6] + [["Ob", "KPI letto male", "10", "12", "l00%"],
-                        ["Ob", "KPI giudicato", "10", "12", "ottimo"]]  # 2 of 8: 25%
+                        ["Ob", "KPI con nota", "10", "12", "vedi nota"]]  # 2 of 8: 25%
     few = good[:8] + [slips[6]]  # 1 of 9 unreadable: loads
     build_report_pdf(raw / "a_pochi.pdf", [KpiTable("Sezione", "Area", few, header=HEADER)],
                      title="La Valutazione della Performance 2021 del Comune di Parma")
@@ -81,6 +81,11 @@ def test_a_few_unreadable_scores_load_flagged_but_misaligned_columns_are_blocked
     out = cli(env, "ingest", code=1)
     assert "  ok     a_pochi.pdf" in out and "  failed b_molti.pdf" in out
     assert "check failed: extracted_rows_match_schema" in out
+    # The reason, in words, from quality/rules.py: a reviewer knows what to look at.
+    assert "score_reported_parses (threshold 0.2): more than this share of a report's " \
+        "printed scores read as no score: columns shifted" in out
+    reason = query(db, "SELECT error FROM ledger_latest WHERE report = 'b_molti.pdf'")[0][0]
+    assert "columns shifted" in reason and "what to do: check the table layout" in reason
     assert query(db, 'SELECT kpi, value, "check" FROM quality_issues '
                      "WHERE severity = 'warning'") == [("KPI letto male", "l00%", "ocr_slip")]
     assert query(db, "SELECT count(*) FROM kpis WHERE report = 'a_pochi.pdf'") == [(9,)]

@@ -203,8 +203,9 @@ def run_schedule_twice(instance, defs, db, when):
             asset_selection=request.asset_selection, tags=request.tags,
         )
         assert result.success
-    checks = {e.check_name for e in result.get_asset_check_evaluations()}
-    assert checks == {"summaries_add_up", "trends_match_schema"}
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {"summaries_add_up": True, "trends_match_schema": True,
+                      "kpi_missing": True, "target_changed": True}
 
     with duckdb.connect(str(db), read_only=True) as con:
         ledger = con.execute(

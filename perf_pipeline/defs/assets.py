@@ -27,20 +27,25 @@ from dagster import (
 from dagster_pandera import pandera_schema_to_dagster_type
 
 from ..extract import ReportError
+from ..quality.corrections import read_corrections
 from ..quality.schemas import ExtractedKpiRows, KpiSummary, KpiTrends, ScoredKpis
-from ..raw_folder import file_sha256
+from ..raw_folder import file_sha256, input_key
 from ..report import charts
 from ..warehouse import store
 from ..warehouse.staging import ExtractionJob, StagedExtraction, extract_all
 from .checks import (
     EXTRACTED_ROWS_MATCH_SCHEMA,
+    ROW_WARNINGS,
     SCORES_MATCH_SCHEMA,
     SUMMARIES_ADD_UP,
     SUMMARY_PARTS,
+    TREND_WARNING_SPECS,
     TRENDS_MATCH_SCHEMA,
     check_extracted_rows,
+    check_row_warnings,
     check_scores,
     check_summaries,
+    check_trend_warnings,
     check_trends,
     preview_cell,
 )
@@ -240,15 +245,19 @@ def warehouse_kpi_rows(context: AssetExecutionContext, warehouse_db: WarehouseRe
     group_name="warehouse",
     kinds={"duckdb", "sql"},
     metadata=column_schema(ScoredKpis),
-    check_specs=[SCORES_MATCH_SCHEMA],
+    check_specs=[SCORES_MATCH_SCHEMA, *ROW_WARNINGS],
 )
-def kpi_scores(context: AssetExecutionContext, warehouse_db: WarehouseResource
-               ) -> MaterializeResult:
-    """Parsed target / achieved / reported values and the recomputed score and status.
-    Its metadata carries the file's sha256: what the sensor compares a file with."""
+def kpi_scores(context: AssetExecutionContext, raw_reports: RawReportsResource,
+               warehouse_db: WarehouseResource) -> MaterializeResult:
+    """Parsed target / achieved / reported values (as corrected by raw/corrections.csv)
+    and the recomputed score and status, with the warning checks of quality/rules.py.
+    Its metadata carries the file's sha256 and input key (content and corrections): what
+    the sensor compares a file with."""
     reports = list(context.partition_keys)
+    corrections = read_corrections(raw_reports.directory)
     with attempts_fail_on_error(context, warehouse_db), warehouse_db.connect() as con:
-        kpis = store.score_reports(con, reports)
+        kpis = store.score_reports(con, reports, corrections)
+        findings = store.quality_findings(con, reports, "warning")
         infos = store.reports_info(con, reports)
         by_report = dict(tuple(kpis.groupby("report", sort=False)))
         attempts = {}
@@ -259,13 +268,16 @@ def kpi_scores(context: AssetExecutionContext, warehouse_db: WarehouseResource
                 "kpi_rows": len(report_kpis), "sha256": info["sha256"],
                 "entity": info["entity"], "pages": int(info["pages"]),
                 "year": int(info["year"]) if pd.notna(info["year"]) else None})
-            context.add_asset_metadata(score_metadata(report_kpis, info["sha256"]),
+            context.add_asset_metadata(score_metadata(report_kpis, info),
                                        partition_key=report)
         record_attempts(context, warehouse_db, attempts, con)
-    return MaterializeResult(check_results=[check_scores(context, warehouse_db, kpis)])
+    rows_by_report = {r: len(k) for r, k in by_report.items()}
+    return MaterializeResult(check_results=[
+        check_scores(context, warehouse_db, kpis),
+        *check_row_warnings(context, findings, rows_by_report)])
 
 
-def score_metadata(kpis: pd.DataFrame, sha256: str) -> dict:
+def score_metadata(kpis: pd.DataFrame, info: dict) -> dict:
     counted = kpis[~kpis["is_duplicate"]]
     by_status = counted["status"].value_counts()
     return {
@@ -274,7 +286,9 @@ def score_metadata(kpis: pd.DataFrame, sha256: str) -> dict:
         **{f"status_{s.replace(' ', '_')}": int(by_status.get(s, 0))
            for s in ["met", "partial", "not met", "unscorable"]},
         "discrepancies": int(counted["is_discrepancy"].sum()),
-        "sha256": sha256,
+        "rows_with_open_issues": int((counted["open_issues"] > 0).sum()),
+        "sha256": info["sha256"],
+        "input_key": input_key(info["sha256"], info["corrections_sha"] or ""),
         "preview": preview(kpis, SCORE_PREVIEW_COLUMNS),
     }
 
@@ -304,13 +318,18 @@ INGEST_ASSETS = [extracted_kpi_rows, warehouse_kpi_rows, kpi_scores]
                   "the database (<db dir>/exports/), each replaced atomically: read these "
                   "while the UI is up, since a run holds the DuckDB file while it writes."),
     ],
-    check_specs=[SUMMARIES_ADD_UP, TRENDS_MATCH_SCHEMA],
+    check_specs=[SUMMARIES_ADD_UP, TRENDS_MATCH_SCHEMA, *TREND_WARNING_SPECS],
 )
-def all_reports_tables(warehouse_db: WarehouseResource) -> Iterator[MaterializeResult]:
+def all_reports_tables(raw_reports: RawReportsResource, warehouse_db: WarehouseResource
+                       ) -> Iterator[MaterializeResult]:
     """The tables over every loaded report, in one step and one connection (four steps
-    cost more than the SQL): summaries and trends with their blocking checks, then area
-    trends and the Parquet exports, which are left alone when a check failed."""
+    cost more than the SQL): summaries and trends with their blocking checks and the
+    warnings across years, then area trends and the Parquet exports, which are left
+    alone when a blocking check failed. Corrections that name no loaded report are
+    brought up to date here (each report's own ones are its scoring step's)."""
     with warehouse_db.connect() as con:
+        with store.transaction(con):
+            store.replace_corrections(con, read_corrections(raw_reports.directory), None)
         summary_rows = store.refresh_summaries(con)
         store.refresh_trends(con)
         checked = [check_summaries(store.summaries_by_entity(con, SUMMARY_PARTS)),
@@ -318,7 +337,9 @@ def all_reports_tables(warehouse_db: WarehouseResource) -> Iterator[MaterializeR
         charts_dir = store.charts_dir(warehouse_db.database)
         yield summaries_result(summary_rows, con.execute("SELECT * FROM summary_by_report").df(),
                                checked[0], charts_dir)
-        yield trends_result(store.trends_overview(con, PREVIEW_ROWS), checked[1])
+        overview = store.trends_overview(con, PREVIEW_ROWS)
+        yield trends_result(overview, [checked[1], *check_trend_warnings(
+            store.quality_findings(con, None, "warning"), overview["rows"])])
         if not all(c.passed for c in checked):
             return
         yield area_trends_result(store.refresh_area_trends(con)["trend_by_area"], charts_dir)
@@ -346,7 +367,7 @@ def summaries_result(rows: dict[str, int], by_report: pd.DataFrame, check, chart
     )
 
 
-def trends_result(overview: dict, check) -> MaterializeResult:
+def trends_result(overview: dict, checks: list) -> MaterializeResult:
     return MaterializeResult(
         asset_key="kpi_trends",
         metadata={
@@ -357,7 +378,7 @@ def trends_result(overview: dict, check) -> MaterializeResult:
                 overview["changes_by_year"].to_markdown(index=False)),
             "what_changed": preview(overview["what_changed"], TREND_PREVIEW_COLUMNS),
         },
-        check_results=[check],
+        check_results=checks,
     )
 
 

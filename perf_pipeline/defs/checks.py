@@ -1,9 +1,15 @@
-"""Blocking asset checks, one per pandera model: bad rows stop the data flow.
+"""Asset checks, all from quality/: one blocking check per pandera model, one warning
+check per warning rule of quality/rules.py.
 
-Each check runs in the step of the asset it checks (one step fewer per check, which is
-most of a small report's time), and is blocking: a failing check stops every downstream
-asset of the run, and its failure cases are attached as metadata so they show in the
-UI. A report whose rows fail is 'quarantined' in the ingestion ledger.
+Blocking checks (errors: the extraction of a report is unusable) run in the step of the
+asset they check (one step fewer per check, which is most of a small report's time): a
+failing one stops every downstream asset of the run, its failure cases (report, page,
+KPI, cell, printed value) are attached as metadata, and the report is 'quarantined' in
+the ingestion ledger with the reason, which its partition's evaluation shows too.
+
+Warning checks (Dagster WARN severity, never blocking) show the rows that
+sql/08_quality_issues.sql flags: the rows are loaded and scored, the findings say what to
+look at, the same rows as the warehouse table `quality_issues`.
 """
 
 
@@ -15,12 +21,14 @@ import pandera.errors
 from dagster import (
     AssetCheckEvaluation,
     AssetCheckResult,
+    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     MetadataValue,
     PreviewWarning,
 )
 
+from ..quality.rules import BY_NAME, warning_rules
 from ..quality.schemas import ExtractedKpiRows, KpiSummary, KpiTrends, ScoredKpis
 from .ledger import record_attempts, record_stopped
 from .partitions import report_partitions
@@ -54,6 +62,92 @@ TRENDS_MATCH_SCHEMA = AssetCheckSpec(
     description="kpi_trends matches KpiTrends: links go to an earlier year, every previous "
     "KPI is followed once (linked or dropped), the change agrees with the link.",
 )
+
+
+# Warnings found across years, once kpi_trends is rebuilt; the others with the scores.
+TREND_WARNINGS = ["kpi_missing", "target_changed"]
+
+
+def _warning_spec(rule, asset: str, partitioned: bool) -> AssetCheckSpec:
+    return AssetCheckSpec(
+        rule.name, asset=asset, blocking=False,
+        partitions_def=report_partitions if partitioned else None,
+        description=f"Warning: {rule.description}"
+        + (f" (threshold {rule.threshold:g})" if rule.threshold is not None else "")
+        + f". What to do: {rule.action}.")
+
+
+ROW_WARNINGS = [_warning_spec(rule, "kpi_scores", partitioned=True)
+                for rule in warning_rules() if rule.name not in TREND_WARNINGS]
+TREND_WARNING_SPECS = [_warning_spec(BY_NAME[name], "kpi_trends", partitioned=False)
+                       for name in TREND_WARNINGS]
+# Where a finding is and what it says, as quality_issues has it.
+FINDING_COLUMNS = ["report", "page", "kpi", "column", "value", "message"]
+
+
+def warning_result(spec: AssetCheckSpec, findings: pd.DataFrame, rows_checked: int
+                   ) -> AssetCheckResult:
+    """A warning check's result: passed when nothing was found, else WARN with the
+    findings (report, page, KPI, cell, value, message) as metadata."""
+    rule = BY_NAME[spec.name]
+    metadata = {"rows_checked": rows_checked, "findings": len(findings),
+                "what_to_do": rule.action}
+    if rule.threshold is not None:
+        metadata["threshold"] = rule.threshold
+    if len(findings):
+        shown = findings[FINDING_COLUMNS].head(MAX_FAILURE_CASES).map(preview_cell)
+        metadata["failure_cases"] = MetadataValue.md(shown.to_markdown(index=False))
+    return AssetCheckResult(asset_key=spec.asset_key, check_name=spec.name,
+                            passed=findings.empty, severity=AssetCheckSeverity.WARN,
+                            metadata=metadata)
+
+
+def check_row_warnings(context: AssetExecutionContext, findings: pd.DataFrame,
+                       rows_by_report: dict[str, int]) -> list[AssetCheckResult]:
+    """The warning checks of the scored rows of the run's reports (``findings``: their
+    warning rows of quality_issues); a run of several reports also records each
+    report's evaluation on its partition."""
+    reports = list(context.partition_keys)
+    results = []
+    for spec in ROW_WARNINGS:
+        mine = findings[findings["check"] == spec.name]
+        if len(reports) > 1:
+            for report in reports:
+                result = warning_result(spec, mine[mine["report"] == report],
+                                        rows_by_report.get(report, 0))
+                context.log_event(AssetCheckEvaluation(
+                    asset_key=spec.asset_key, check_name=spec.name, passed=result.passed,
+                    metadata=result.metadata, partition=report, blocking=False,
+                    severity=AssetCheckSeverity.WARN))
+        results.append(warning_result(spec, mine, sum(rows_by_report.values())))
+    return results
+
+
+def check_trend_warnings(findings: pd.DataFrame, rows_checked: int
+                         ) -> list[AssetCheckResult]:
+    return [warning_result(spec, findings[findings["check"] == spec.name], rows_checked)
+            for spec in TREND_WARNING_SPECS]
+
+
+# pandera's own names for the structural checks of quality/rules.py.
+PANDERA_CHECK_RULES = {"column_in_schema": "columns_match", "column_in_dataframe":
+                       "columns_match", "column_ordered": "columns_match",
+                       "multiple_fields_uniqueness": "unique_rows"}
+
+
+def quarantine_reason(failed_checks: list[str]) -> str:
+    """Why a report was quarantined, in words, from the rules of its failed checks."""
+    reasons = []
+    for check in failed_checks:
+        rule = BY_NAME.get(PANDERA_CHECK_RULES.get(check, check))
+        if rule is None:
+            reasons.append(f"{check}: a value outside its allowed range; what to do: a "
+                           "bug of the extractor, report it with the PDF")
+        else:
+            limit = f" (threshold {rule.threshold:g})" if rule.threshold is not None else ""
+            reasons.append(f"{rule.name}{limit}: {rule.description}; what to do: "
+                           f"{rule.action}")
+    return "; ".join(reasons)
 
 
 def schema_failures(model, frame: pd.DataFrame) -> pd.DataFrame | None:
@@ -151,22 +245,30 @@ def validate_reports(
         # A failure not tied to a row (a missing column, ...) is every report's.
         case_reports = frame["report"].reindex(rows.where(tied)).set_axis(cases.index)
         culprits = set(case_reports.dropna()) if tied.all() else set(reports)
+    reasons = {}
+    for report in culprits:
+        own_cases = cases[case_reports.isna() | (case_reports == report)]
+        reasons[report] = quarantine_reason(sorted(own_cases["check"].astype(str).unique()))
     if len(reports) > 1:
         for report in reports:
             mine = frame["report"] == report
             own_cases = (None if report not in culprits
                          else cases[case_reports.isna() | (case_reports == report)])
-            result = check_result(spec, frame[mine], own_cases)
+            result = check_result(spec, frame[mine], own_cases, **(
+                {"quarantine_reason": reasons[report]} if report in reasons else {}))
             context.log_event(AssetCheckEvaluation(
                 asset_key=spec.asset_key, check_name=spec.name, passed=result.passed,
                 metadata=result.metadata, partition=report, blocking=True))
     result = check_result(spec, frame, cases, reports_checked=len(reports),
-                          quarantined_reports=", ".join(sorted(culprits)) or "none")
+                          quarantined_reports=", ".join(sorted(culprits)) or "none",
+                          **({"quarantine_reason": "\n".join(
+                              f"{r}: {reasons[r]}" for r in sorted(reasons))}
+                             if reasons else {}))
     if culprits:
         meta = result.metadata
-        error = (f"{spec.name} failed: {meta['failure_count'].value} "
-                 f"failure case(s) ({meta['failed_checks'].value})")
-        errors = {r: ("quarantined", error) for r in culprits}
+        errors = {r: ("quarantined", f"{spec.name} failed: {reasons[r]} "
+                      f"({meta['failure_count'].value} failure case(s) in the run)")
+                  for r in culprits}
         if nothing_loaded_yet:
             record_stopped(context, warehouse_db, errors)
         else:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dagster import (
+    AssetCheckSeverity,
     AssetKey,
     AssetRecordsFilter,
     DagsterEventType,
@@ -35,11 +36,14 @@ QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}
 # Run tags: who started the attempt (the ledger's `trigger`) and which content it ingests.
 TRIGGER_TAG = "perf_pipeline/trigger"
 SHA256_TAG = "perf_pipeline/sha256"
+# The content and the corrections it is scored with (raw_folder.input_key).
+INPUT_TAG = "perf_pipeline/input"
 # Set on a run that a failed or quarantined report stopped: those reports (JSON list);
 # and once the sensor has asked for the run's other reports again.
 STOPPED_BY_TAG = "perf_pipeline/stopped_by"
 RETRIED_TAG = "perf_pipeline/others_retried"
-# The last step of an ingest run; its materialisation carries the file's sha256.
+# The last step of an ingest run; its materialisation carries the file's sha256 and
+# input key.
 INGESTED_ASSET = AssetKey("kpi_scores")
 # A run keeps its events and every report's metadata in memory until it ends: a bigger
 # batch is split into runs of this many reports, so memory stays flat however many
@@ -57,27 +61,38 @@ PENDING_RUN_STATUSES = [
 
 
 def run_tags(file: ReportFile, trigger: str) -> dict[str, str]:
-    return {TRIGGER_TAG: trigger, SHA256_TAG: file.sha256}
+    return {TRIGGER_TAG: trigger, SHA256_TAG: file.sha256, INPUT_TAG: file.key}
 
 
-def ingested_sha256(instance: DagsterInstance, report: str) -> str | None:
-    """The content the last completed ingest run of this file read (any trigger)."""
+def _ingested(instance: DagsterInstance, report: str, field: str) -> str | None:
+    """A metadata entry of the last completed ingest run of this file (any trigger)."""
     records = instance.fetch_materializations(
         AssetRecordsFilter(asset_key=INGESTED_ASSET, asset_partitions=[report]), limit=1
     ).records
     if not records or records[0].asset_materialization is None:
         return None
-    entry = records[0].asset_materialization.metadata.get("sha256")
+    entry = records[0].asset_materialization.metadata.get(field)
     return entry.value if entry is not None else None
 
 
+def ingested_sha256(instance: DagsterInstance, report: str) -> str | None:
+    """The content the last completed ingest run of this file read."""
+    return _ingested(instance, report, "sha256")
+
+
+def ingested_key(instance: DagsterInstance, report: str) -> str | None:
+    """The content and corrections the last completed ingest run of this file read."""
+    return _ingested(instance, report, "input_key") or ingested_sha256(instance, report)
+
+
 def already_handled(instance: DagsterInstance, file: ReportFile) -> bool:
-    """Ingested from this content already, or a run for this content is waiting/running."""
-    if ingested_sha256(instance, file.name) == file.sha256:
+    """Ingested from this content and corrections already, or a run for them is
+    waiting/running."""
+    if ingested_key(instance, file.name) == file.key:
         return True
     pending = instance.get_run_records(
         RunsFilter(
-            tags={"dagster/partition": file.name, SHA256_TAG: file.sha256},
+            tags={"dagster/partition": file.name, INPUT_TAG: file.key},
             statuses=PENDING_RUN_STATUSES,
         ),
         limit=1,
@@ -119,7 +134,8 @@ def _run_errors(result) -> tuple[list[str], list[str]]:
             errors.append(f"{event.step_key}: {message}")
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
-            if not evaluation.passed:
+            # A warning (WARN severity) flags rows; it never fails a report or a run.
+            if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
                 failed_checks.append(evaluation.check_name)
     return errors, failed_checks
 
@@ -229,8 +245,9 @@ def report_outcome(report: str, run_id: str, attempt: tuple[str, str | None] | N
     if status == "ingested":
         return ReportOutcome(report, True, run_id)
     if status == "quarantined" and error:
-        return ReportOutcome(report, False, run_id,
-                             failed_checks=[error.split(" failed:", 1)[0]])
+        check, _, reason = error.partition(" failed: ")
+        return ReportOutcome(report, False, run_id, errors=[reason] if reason else [],
+                             failed_checks=[check])
     return ReportOutcome(report, False, run_id,
                          errors=[error] if error else run_errors or ["run failed"])
 

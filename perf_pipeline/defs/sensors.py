@@ -37,12 +37,13 @@ from .runs import (
 
 
 def load_cursor(cursor: str | None) -> dict[str, ReportFile]:
-    """The files seen at the last tick: name -> [sha256, size, mtime_ns]."""
+    """The files seen at the last tick: name -> [sha256, size, mtime_ns, corrections]."""
     return {name: ReportFile(name, *values) for name, values in json.loads(cursor or "{}").items()}
 
 
 def dump_cursor(files: dict[str, ReportFile]) -> str:
-    return json.dumps({f.name: [f.sha256, f.size, f.mtime_ns] for f in files.values()},
+    return json.dumps({f.name: [f.sha256, f.size, f.mtime_ns, f.corrections]
+                       for f in files.values()},
                       sort_keys=True)
 
 
@@ -51,16 +52,16 @@ def dump_cursor(files: dict[str, ReportFile]) -> str:
     minimum_interval_seconds=30,
     default_status=DefaultSensorStatus.RUNNING,
     description="Watches raw/: a new PDF gets its partition and an ingest run, a changed one "
-    "(new sha256) is ingested again, a deleted one is reported (rows stay until "
-    "`perf-pipeline forget`).",
+    "(new sha256) or one whose lines of raw/corrections.csv changed is ingested again, a "
+    "deleted one is reported (rows stay until `perf-pipeline forget`).",
 )
 def raw_reports_sensor(
     context: SensorEvaluationContext, raw_reports: RawReportsResource
 ) -> SensorResult:
     seen = load_cursor(context.cursor)
     files = scan_reports(raw_reports.directory, seen)
-    changes = compare({n: f.sha256 for n, f in files.items()},
-                      {n: f.sha256 for n, f in seen.items()})
+    changes = compare({n: f.key for n, f in files.items()},
+                      {n: f.key for n, f in seen.items()})
     partitions = set(context.instance.get_dynamic_partitions(report_partitions.name))
 
     new_partitions = sorted(n for n in files if n not in partitions)
@@ -106,7 +107,7 @@ def raw_reports_sensor(
             runs.append(RunRequest(partition_key=batch[0],
                                    tags=run_tags(files[batch[0]], "sensor")))
         else:
-            contents = hashlib.sha256("".join(files[n].sha256 for n in batch).encode())
+            contents = hashlib.sha256("".join(files[n].key for n in batch).encode())
             runs.append(RunRequest(
                 run_key=f"{batch[0]}..{batch[-1]}:{contents.hexdigest()[:16]}",
                 tags={TRIGGER_TAG: "sensor", **batch_run_options(batch)["tags"]}))

@@ -1,6 +1,7 @@
 """Row shapes of every stage, as pandera models: the single definition of each contract.
 
-The Dagster asset checks are generated from these models (defs/checks.py), the extracted
+The severities and thresholds of their checks are in rules.py. The Dagster asset checks
+are generated from these models and those rules (defs/checks.py), the extracted
 rows' columns come from one list (columns.py) that the extractor uses too, and a test
 holds the warehouse DDL to them.
 """
@@ -13,33 +14,41 @@ from pandera.typing import Series
 
 from ..warehouse.values import parse_values
 from .columns import EXTRACTED_ROW_COLUMNS
+from .rules import threshold
 
 STATUSES = ["met", "partial", "not met", "unscorable"]
-VALUE_KINDS = ["percent", "number", "duration", "threshold", "date", "yes_no", "not_available",
-               "text", "empty"]
+VALUE_KINDS = ["percent", "number", "duration", "threshold", "date", "yes_no", "grade",
+               "not_available", "text", "empty"]
 UNITS = ["percent", "count", "minutes", "hours", "days", "weeks", "months"]
 DIRECTIONS = ["higher_is_better", "lower_is_better", "not_applicable"]
 METHODS = [
     "deadline", "yes_no", "threshold", "ratio_higher_is_better", "ratio_lower_is_better",
-    "qualitative_yes_no", "qualitative_completion", "unscorable",
+    "qualitative_yes_no", "qualitative_completion", "qualitative_grade", "unscorable",
 ]
 SERIES_TYPES = {"str": str, "int64": int, "float64": float, "bool": bool}
-# A printed score must read as a percentage, a number or SI/NO, or say it is not
-# available ('n.d.'), or be absent.
-SCORE_KINDS = ["percent", "number", "yes_no", "not_available", "empty"]
-# More unreadable printed scores than this share of a report's rows: misaligned columns.
-MAX_UNREADABLE_SCORE_SHARE = 0.2
+# A printed score must read as a percentage, a number, a grade or SI/NO, or say it is
+# not available ('n.d.'), or be absent.
+SCORE_KINDS = ["percent", "number", "yes_no", "grade", "not_available", "empty"]
+
+
+def _few_per_report(df: pd.DataFrame, bad: pd.Series, rule: str) -> Series[bool]:
+    """Row-level faults are warnings (sql/08_quality_issues.sql), but more of them than the
+    rule's threshold share of a report's rows means its columns were not found: then
+    those rows fail, and the report with them."""
+    bad = pd.Series(bad.to_numpy(), index=df.index)
+    share = bad.groupby(df["report"]).transform("mean")
+    return ~bad | (share <= threshold(rule))
 
 
 class ExtractedKpiRows(pa.DataFrameModel):
     """One row per printed KPI row, cell texts exactly as printed. Columns and dtypes:
-    columns.EXTRACTED_ROW_COLUMNS; the constraints are here."""
+    columns.EXTRACTED_ROW_COLUMNS; the constraints are here, each an error of
+    quality/rules.py (columns_match: strict and ordered; unique_rows: unique)."""
 
     __annotations__ = {name: Series[SERIES_TYPES[dtype]]
                        for name, dtype in EXTRACTED_ROW_COLUMNS.items()}
     report = pa.Field(str_length={"min_value": 1})
     page = pa.Field(ge=1)
-    kpi = pa.Field(str_matches=r"\S", description="KPI text, never empty")
     table_index = pa.Field(ge=1)
     row_index = pa.Field(ge=1)
     ocr_confidence = pa.Field(nullable=True, ge=0, le=1)
@@ -49,19 +58,19 @@ class ExtractedKpiRows(pa.DataFrameModel):
         ordered = True
         unique = ["report", "page", "row_index"]
 
+    @pa.dataframe_check(name="kpi_text_present")
+    def kpi_text_present(cls, df: pd.DataFrame) -> Series[bool]:
+        return _few_per_report(df, df["kpi"].str.strip() == "", "kpi_text_present")
+
+    @pa.dataframe_check(name="values_present")
+    def values_present(cls, df: pd.DataFrame) -> Series[bool]:
+        empty = (df["target"].str.strip() == "") & (df["achieved"].str.strip() == "")
+        return _few_per_report(df, empty, "values_present")
+
     @pa.dataframe_check(name="score_reported_parses")
     def score_reported_parses(cls, df: pd.DataFrame) -> Series[bool]:
-        """Structural, not row-level: a few unreadable scores (an OCR slip, a typo) load
-        and are flagged in quality_issues; more than MAX_UNREADABLE_SCORE_SHARE of a
-        report's rows means its columns are misaligned, and then those rows fail."""
-        readable = pd.Series(parse_values(df["score_reported"])["kind"].isin(SCORE_KINDS)
-                             .to_numpy(), index=df.index)
-        share = (~readable).groupby(df["report"]).transform("mean")
-        return readable | (share <= MAX_UNREADABLE_SCORE_SHARE)
-
-    @pa.dataframe_check(name="has_target_or_achieved")
-    def has_target_or_achieved(cls, df: pd.DataFrame) -> Series[bool]:
-        return (df["target"].str.strip() != "") | (df["achieved"].str.strip() != "")
+        unreadable = ~parse_values(df["score_reported"])["kind"].isin(SCORE_KINDS)
+        return _few_per_report(df, unreadable, "score_reported_parses")
 
     @pa.dataframe_check(name="bbox_is_ordered")
     def bbox_is_ordered(cls, df: pd.DataFrame) -> Series[bool]:
@@ -80,7 +89,7 @@ class ScoredKpis(pa.DataFrameModel):
     year: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1950, le=2100)
     page: Series[int] = pa.Field(ge=1)
     row_index: Series[int] = pa.Field(ge=1)
-    kpi: Series[str] = pa.Field(str_matches=r"\S")
+    kpi: Series[str]  # empty: a warning (kpi_text_missing), not an error
     target_kind: Series[str] = pa.Field(isin=VALUE_KINDS)
     target_unit: Series[str] = pa.Field(nullable=True, isin=UNITS)
     achieved_kind: Series[str] = pa.Field(isin=VALUE_KINDS)
@@ -166,7 +175,7 @@ class KpiTrends(pa.DataFrameModel):
     entity: Series[str] = pa.Field(str_length={"min_value": 1})
     year: Series[int] = pa.Field(ge=1950, le=2100)
     report: Series[str]
-    kpi: Series[str] = pa.Field(str_matches=r"\S")
+    kpi: Series[str]
     status: Series[str] = pa.Field(nullable=True, isin=STATUSES)
     change: Series[str] = pa.Field(isin=CHANGES)
     score_change: Series[float] = pa.Field(nullable=True, ge=-100, le=100)

@@ -23,15 +23,17 @@ import pandas as pd
 from rapidfuzz import fuzz
 from tenacity import RetryCallState, retry, retry_if_exception, stop_after_delay, wait_fixed
 
-from ..raw_folder import file_sha256
-from .sql import read_sql, sql_dir
+from ..quality.corrections import digests
+from ..raw_folder import file_sha256, input_key
+from ..quality.rules import rules_records
+from .sql import create_quality_checks, read_sql, sql_dir
 
 if TYPE_CHECKING:
     from ..extract import Extraction
 
 
-SCHEMA_FILES = ["00_schema.sql", "01_macros.sql", "02_views.sql", "05_ledger.sql",
-                "08_quality_issues.sql"]
+SCHEMA_FILES = ["00_schema.sql", "01_macros.sql", "02_corrections.sql", "02_views.sql",
+                "05_ledger.sql", "08_quality_issues.sql"]
 SUMMARY_TABLES = ["summary_by_report", "summary_by_area", "summary_by_objective",
                   "summary_by_status"]
 AREA_TREND_TABLES = ["trend_by_area"]
@@ -54,6 +56,7 @@ def schema_fingerprint() -> str:
     seeds = sorted((sql_dir() / "seeds").glob("*.csv"))
     for path in [*(sql_dir() / name for name in SCHEMA_FILES), *seeds]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(repr(rules_records()).encode())
     return digest.hexdigest()
 
 
@@ -73,6 +76,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create tables, macros and views (idempotent) and reload the seed tables."""
+    create_quality_checks(con)
     for name in SCHEMA_FILES:
         con.execute(read_sql(name))
     con.execute(
@@ -276,10 +280,13 @@ def load_reports(con: duckdb.DuckDBPyConnection, extractions: list[Extraction],
     return {e.report: len(e.rows) for e in extractions}
 
 
-def score_reports(con: duckdb.DuckDBPyConnection, reports: list[str]) -> pd.DataFrame:
-    """Recompute the reports' scores (replacing earlier ones) in one statement, and
-    return their KPIs."""
+def score_reports(con: duckdb.DuckDBPyConnection, reports: list[str],
+                  corrections: list[dict] | None = None) -> pd.DataFrame:
+    """Recompute the reports' scores (replacing earlier ones) in one statement, with the
+    lines of corrections.csv (quality/corrections.py) that name them, and return their
+    KPIs."""
     with transaction(con):
+        replace_corrections(con, corrections or [], reports)
         con.execute("DELETE FROM kpi_scores WHERE list_contains($reports, report)",
                     {"reports": reports})
         con.execute(read_sql("03_score_kpis.sql"), {"reports": reports})
@@ -298,6 +305,15 @@ def report_kpis(con: duckdb.DuckDBPyConnection, reports: str | list[str]) -> pd.
         "ORDER BY report, page, row_index",
         {"reports": [reports] if isinstance(reports, str) else list(reports)},
     ).df()
+
+
+def quality_findings(con: duckdb.DuckDBPyConnection, reports: list[str] | None,
+                     severity: str) -> pd.DataFrame:
+    """Rows of quality_issues of one severity, of some reports (None: all)."""
+    return con.execute(
+        "SELECT * FROM quality_issues WHERE severity = $severity "
+        "AND ($reports IS NULL OR list_contains($reports, report))",
+        {"severity": severity, "reports": reports}).df()
 
 
 def refresh_summaries(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -422,8 +438,40 @@ def fail_attempts(con: duckdb.DuckDBPyConnection, run_id: str, error: str) -> No
 
 
 def ingested_files(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """File name -> sha256 of the files whose current rows come from that content."""
-    return dict(con.execute("SELECT report, sha256 FROM ingested_files").fetchall())
+    """File name -> input key (raw_folder.input_key: sha256 and corrections digest) of
+    the files whose current rows and scores come from that content and corrections."""
+    return {report: input_key(sha256, corrections) for report, sha256, corrections
+            in con.execute("SELECT report, sha256, corrections_sha FROM ingested_files")
+            .fetchall()}
+
+
+# --- Reviewers' corrections (quality/corrections.py, sql/02_corrections.sql) ----------
+
+
+def replace_corrections(con: duckdb.DuckDBPyConnection, lines: list[dict],
+                        reports: list[str] | None) -> None:
+    """Put the lines of corrections.csv for ``reports`` in the table `corrections`, with
+    each report's digest (None: the lines naming no loaded report, which the scoring of
+    no report writes). Part of the caller's transaction."""
+    loaded = set(loaded_reports(con))
+    if reports is None:
+        con.execute("DELETE FROM corrections WHERE report NOT IN (SELECT report FROM reports)")
+        mine = [line for line in lines if line["report"] not in loaded]
+    else:
+        con.execute("DELETE FROM corrections WHERE list_contains($r, report)", {"r": reports})
+        mine = [line for line in lines if line["report"] in reports]
+        found = digests(mine)
+        for report in reports:
+            con.execute("UPDATE reports SET corrections_sha = $d WHERE report = $r",
+                        {"d": found.get(report, ""), "r": report})
+    if mine:
+        frame = pd.DataFrame(mine).astype({"page": "Int64", "line": "int64"})
+        con.register("incoming_corrections", frame)
+        try:
+            con.execute("INSERT INTO corrections BY NAME SELECT report, line, page, kpi, "
+                        '"column", corrected_value, note, problem FROM incoming_corrections')
+        finally:
+            con.unregister("incoming_corrections")
 
 
 def loaded_reports(con: duckdb.DuckDBPyConnection) -> list[str]:

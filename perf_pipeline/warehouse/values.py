@@ -11,7 +11,7 @@ import threading
 import duckdb
 import pandas as pd
 
-from .sql import read_sql
+from .sql import create_quality_checks, read_sql
 
 # An in-memory DuckDB with the macros, per thread (a connection is not shared across
 # threads): creating one costs more than parsing a report's values.
@@ -21,6 +21,7 @@ _local = threading.local()
 def _macros() -> duckdb.DuckDBPyConnection:
     if getattr(_local, "con", None) is None:
         _local.con = duckdb.connect(":memory:")
+        create_quality_checks(_local.con)
         _local.con.execute(read_sql("01_macros.sql"))
     return _local.con
 
