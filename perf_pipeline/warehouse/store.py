@@ -24,8 +24,8 @@ from rapidfuzz import fuzz
 from tenacity import RetryCallState, retry, retry_if_exception, stop_after_delay, wait_fixed
 
 from ..quality.corrections import digests
-from ..raw_folder import file_sha256, input_key
 from ..quality.rules import rules_records
+from ..raw_folder import file_sha256, input_key
 from .sql import create_quality_checks, read_sql, sql_dir
 
 if TYPE_CHECKING:
