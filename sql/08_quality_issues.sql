@@ -92,7 +92,8 @@ findings AS (
     SELECT report, page, row_index, kpi, "column", value, "check", message
     FROM trend_findings
     UNION ALL
-    SELECT report, page, row_index, kpi, "column", corrected_value,
+    SELECT DISTINCT report, page, if(outcome = 'conflicting', row_index, NULL), kpi,
+           "column", corrected_value,
            'correction_' || if(outcome = 'conflicting', 'ambiguous', outcome),
            'corrections.csv line ' || line || ': ' || CASE outcome
                WHEN 'invalid' THEN problem || '; not applied'

@@ -255,3 +255,37 @@ def test_a_good_report_stopped_by_bad_neighbours_is_ingested_on_the_next_tick(
                            ).fetchall() == [(2,)]
     # Asked once: the stopped run is marked, so later ticks do not ask again.
     assert evaluate(instance, defs, second.cursor).run_requests == []
+
+
+def test_changed_corrections_are_applied_by_the_sensor(instance, raw, tmp_path):
+    """A reviewer edits raw/corrections.csv while the UI is up: the next tick ingests the
+    report it names again (its staged extraction reused), and then nothing more."""
+    db = tmp_path / "w.duckdb"
+    defs = build_definitions(database=str(db), raw_dir=str(raw))
+    pdf = small_report(raw / "esempio_2021.pdf")
+    first = evaluate(instance, defs)
+    [run] = first.run_requests
+    job = defs.resolve_job_def("ingest_report")
+    assert job.execute_in_process(instance=instance, partition_key=run.partition_key,
+                                  tags=run.tags).success
+    (raw / "corrections.csv").write_text(
+        "report,page,kpi,column,corrected_value,note\n"
+        f"{pdf.name},2,Pratiche evase,achieved,8,misprint\n", encoding="utf-8")
+    second = evaluate(instance, defs, first.cursor)
+    [again] = second.run_requests
+    assert again.partition_key == pdf.name
+    assert again.tags[SHA256_TAG] == run.tags[SHA256_TAG]  # same PDF, new corrections
+    [event] = second.asset_events  # the PDF did not change; its corrections did
+    assert event.metadata["event"].value == "corrections changed"
+    rerun = job.execute_in_process(instance=instance, partition_key=again.partition_key,
+                                   tags=again.tags)
+    assert rerun.success
+    [extracted] = [m.materialization for m in rerun.get_asset_materialization_events()
+                   if m.materialization.asset_key == AssetKey("extracted_kpi_rows")]
+    assert extracted.metadata["reused_staged_extraction"].value is True
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT achieved, status FROM kpis WHERE kpi = 'Pratiche evase'"
+                           ).fetchall() == [("8", "partial")]
+    assert evaluate(instance, defs, second.cursor).run_requests == []
+    # With an empty cursor too (a new sensor), it is known as handled.
+    assert evaluate(instance, defs).run_requests == []

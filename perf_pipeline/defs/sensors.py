@@ -73,9 +73,11 @@ def raw_reports_sensor(
             continue
         waiting.append(name)
         if name in changes.changed:
+            new_pdf = seen[name].sha256 != file.sha256
             events.append(AssetObservation(
                 asset_key=report_pdf.key, partition=name,
-                metadata={"event": "changed", "sha256": file.sha256, "size_bytes": file.size},
+                metadata={"event": "changed" if new_pdf else "corrections changed",
+                          "sha256": file.sha256, "size_bytes": file.size},
             ))
     # Reports that a bad neighbour stopped (skipped in a run of the UI, the sensor or the
     # schedule) go again at once, without it: one bad file never holds the others back.
