@@ -157,7 +157,7 @@ def test_findings_across_years_missing_kpi_and_changed_target(tmp_path):
 
 def write_corrections(raw, *lines: str) -> None:
     (raw / "corrections.csv").write_text(
-        "report,page,kpi,column,corrected_value,note\n" + "".join(f"{l}\n" for l in lines),
+        "report,page,kpi,column,corrected_value,note\n" + "".join(f"{line}\n" for line in lines),
         encoding="utf-8")
 
 
@@ -250,3 +250,15 @@ def test_an_unreadable_corrections_file_is_a_finding_not_a_failure(tmp_path):
         == [("correction_invalid",)]
     (raw / "corrections.csv").write_bytes(b"\xff\xfe\x00bad")
     assert "cannot be read as UTF-8" in read_corrections(raw)[0]["problem"]
+
+
+def test_the_readme_lists_every_check_with_its_severity_and_threshold():
+    from conftest import REPO
+
+    listed = {}
+    for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0].startswith("`") and cells[1] in {
+                "error", "warning", "info"}:
+            listed[cells[0].strip("`")] = (cells[1], float(cells[2]) if cells[2] else None)
+    assert listed == {r.name: (r.severity, r.threshold) for r in RULES}
