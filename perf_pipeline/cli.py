@@ -353,18 +353,22 @@ def quality(
         _fail(f"{database} does not exist yet; run `perf-pipeline ingest` first")
     with duckdb.connect(database, read_only=True) as con:
         found = con.execute(
-            """SELECT report, page, kpi, "column", value, "check", severity, message
+            """SELECT report, page, kpi, "column", value, "check", severity, message,
+                      correction
                FROM quality_issues
                WHERE (len($reports) = 0 OR list_contains($reports, report))
                  AND (severity = 'warning' OR $info)""",
             {"reports": reports or [], "info": include_info}).fetchall()
     current = None
-    for report, page, kpi, column, value, check, severity, message in found:
+    for report, page, kpi, column, value, check, severity, message, correction in found:
         if report != current:
             _say(report, "bold")
             current = report
-        where = f"  page {page}: {' '.join(kpi.split())[:70]}"
+        where = f"  page {page}: {' '.join(str(kpi).split())[:70]}" if page else \
+            f"  {' '.join(str(kpi).split())[:70]}"
         cell = f" [{column}: {' '.join(str(value).split())!r}]" if column else ""
+        if correction is not None and check != "corrected":
+            cell += f" (corrected: {correction!r})"
         _say(where + cell, "")
         _say(f"    {severity} {check}:", "yellow" if severity == "warning" else "dim", message)
     _say(f"{len(found)} finding(s)", "")

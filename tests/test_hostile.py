@@ -15,7 +15,7 @@ from conftest import FIXTURE_PDF, REPO
 from pdfgen import KpiTable, build_report_pdf
 from reportlab.pdfgen import canvas
 
-from perf_pipeline.extract import ReportError, extract_report
+from perf_pipeline.extract import ReportError, extract_report, screen_report
 
 PASSWORD = "segreto d'ufficio"
 # Limits for these tests: the fixture (32 pages, ~1 s) stays well inside them.
@@ -191,3 +191,16 @@ def test_batch_loads_every_good_report_whole(batch, ground_truth):
                       .fetchall())
     assert counts == {FIXTURE_PDF.name: len(ground_truth), odd: 2, "con password.pdf": 2}
     assert seconds < 300  # no report hangs the run
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_screening_finds_what_extraction_would_without_parsing_pages(hostile_dir, name):
+    """screen_report (what the sensor runs before batching) raises the same kind as
+    extract_report for every file that cannot be opened; a slow page passes it."""
+    _, kind, _ = HOSTILE[name]
+    if kind == "timeout":
+        screen_report(hostile_dir / name, max_pages=MAX_PAGES)
+        return
+    with pytest.raises(ReportError) as screened:
+        screen_report(hostile_dir / name, max_pages=MAX_PAGES)
+    assert screened.value.kind == kind

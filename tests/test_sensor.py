@@ -171,8 +171,12 @@ def test_monthly_schedule_ingests_what_is_new_then_refreshes(raw, tmp_path):
     small_report(raw / "esempio_2020.pdf", year=2020)
     small_report(raw / "esempio_2021.pdf", achieved="4")
     when = datetime(2026, 12, 1, 6, 0, tzinfo=ZoneInfo("Europe/Rome"))
-    # A schedule context needs an instance on disk (an ephemeral one has no reference).
-    with instance_for_test() as instance:
+    # A schedule context needs an instance on disk (an ephemeral one has no reference);
+    # in tmp_path, which outlives the test: Dagster's definitions-load context may still
+    # point at it when a later test loads definitions.
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    with instance_for_test(temp_dir=str(home)) as instance:
         run_schedule_twice(instance, defs, db, when)
 
 
@@ -223,27 +227,30 @@ def run_schedule_twice(instance, defs, db, when):
 
 def test_a_good_report_stopped_by_bad_neighbours_is_ingested_on_the_next_tick(
         instance, raw, tmp_path):
-    """Dropped together with an empty and a non-PDF file, the good report is skipped by
-    their run; the next tick asks for it again without them, and it loads."""
+    """Dropped together with reports that open but whose rows are unusable (quarantined
+    by the blocking check, so not screened out), the good report is skipped by their
+    run; the next tick asks for it again without them, and it loads."""
     db = tmp_path / "w.duckdb"
     defs = build_definitions(database=str(db), raw_dir=str(raw))
     small_report(raw / "b_buono.pdf")
-    (raw / "a_vuoto.pdf").write_bytes(b"")
-    (raw / "c_appunti.pdf").write_text("not a PDF\n")
+    for name in ("a_vuoto.pdf", "c_appunti.pdf"):  # no KPI text in any row
+        build_report_pdf(raw / name, [KpiTable("S", "A", [["Ob", "", "10", "12", "100%"],
+                                                          ["Ob", "", "5", "5", "100%"]],
+                                               header=HEADER)])
     first = evaluate(instance, defs)
     [batch] = first.run_requests
     job = defs.resolve_job_def("ingest_report")
     stopped = job.execute_in_process(instance=instance, raise_on_error=False,
                                      tags=batch.tags)
     assert not stopped.success
-    [failure] = [e for e in stopped.all_events if e.event_type_value == "STEP_FAILURE"]
-    assert ("Not loaded, because of the report(s) above: b_buono.pdf. The raw/ sensor runs "
-            "them again") in failure.step_failure_data.user_failure_data.description
+    [run_check] = [e for e in stopped.get_asset_check_evaluations() if e.partition is None]
+    assert run_check.metadata["quarantined_reports"].value == "a_vuoto.pdf, c_appunti.pdf"
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("SELECT report, status FROM ingestion_ledger ORDER BY report"
-                           ).fetchall() == [("a_vuoto.pdf", "failed"),
-                                            ("b_buono.pdf", "skipped"),
-                                            ("c_appunti.pdf", "failed")]
+        assert con.execute("SELECT report, status, error LIKE '%kpi_text_present%' "
+                           "FROM ingestion_ledger ORDER BY report"
+                           ).fetchall() == [("a_vuoto.pdf", "quarantined", True),
+                                            ("b_buono.pdf", "skipped", False),
+                                            ("c_appunti.pdf", "quarantined", True)]
     second = evaluate(instance, defs, first.cursor)
     [again] = second.run_requests
     assert again.partition_key == "b_buono.pdf"
@@ -289,3 +296,41 @@ def test_changed_corrections_are_applied_by_the_sensor(instance, raw, tmp_path):
     assert evaluate(instance, defs, second.cursor).run_requests == []
     # With an empty cursor too (a new sensor), it is known as handled.
     assert evaluate(instance, defs).run_requests == []
+
+
+def test_an_unreadable_file_runs_alone_and_the_good_ones_load_together(instance, raw,
+                                                                        tmp_path):
+    """Files dropped together: the empty and the encrypted one get a run each (which
+    fails with its reason); the good ones share a run that loads them."""
+    db = tmp_path / "w.duckdb"
+    defs = build_definitions(database=str(db), raw_dir=str(raw))
+    small_report(raw / "a_esempio_2020.pdf", year=2020)
+    (raw / "b_vuoto.pdf").write_bytes(b"")
+    build_report_pdf(raw / "c_riservato.pdf", [KpiTable("S", "A", [["Ob", "K", "1", "1",
+                                                                     "100%"]])],
+                     password="segreto")
+    small_report(raw / "d_esempio_2021.pdf", year=2021)
+    result = evaluate(instance, defs)
+    alone = sorted(r.partition_key for r in result.run_requests if r.partition_key)
+    [batch] = [r for r in result.run_requests if not r.partition_key]
+    assert alone == ["b_vuoto.pdf", "c_riservato.pdf"]
+    assert (batch.tags["dagster/asset_partition_range_start"],
+            batch.tags["dagster/asset_partition_range_end"]) == ("a_esempio_2020.pdf",
+                                                                 "d_esempio_2021.pdf")
+    # The bad files' partitions come after the good ones: the batch's range is the two.
+    assert instance.get_dynamic_partitions(report_partitions.name) == [
+        "a_esempio_2020.pdf", "d_esempio_2021.pdf", "b_vuoto.pdf", "c_riservato.pdf"]
+    job = defs.resolve_job_def("ingest_report")
+    launched = job.execute_in_process(instance=instance, tags=batch.tags,
+                                      raise_on_error=False)
+    assert launched.success
+    for name in alone:
+        failed = job.execute_in_process(instance=instance, partition_key=name,
+                                        raise_on_error=False)
+        assert not failed.success
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT report, status FROM ledger_latest ORDER BY report"
+                           ).fetchall() == [("a_esempio_2020.pdf", "ingested"),
+                                            ("b_vuoto.pdf", "failed"),
+                                            ("c_riservato.pdf", "failed"),
+                                            ("d_esempio_2021.pdf", "ingested")]

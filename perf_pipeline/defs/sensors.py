@@ -20,6 +20,7 @@ from dagster import (
     sensor,
 )
 
+from ..extract import ReportError, screen_report
 from ..raw_folder import ReportFile, compare, scan_reports
 from .assets import report_pdf
 from .jobs import ingest_report_job
@@ -47,6 +48,15 @@ def dump_cursor(files: dict[str, ReportFile]) -> str:
                       sort_keys=True)
 
 
+def screened(raw_reports: RawReportsResource, name: str) -> bool:
+    """The file opens as a PDF with pages (extract.screen_report: milliseconds)."""
+    try:
+        screen_report(raw_reports.path(name), **raw_reports.extract_options(name))
+    except ReportError:
+        return False
+    return True
+
+
 @sensor(
     job=ingest_report_job,
     minimum_interval_seconds=30,
@@ -64,7 +74,13 @@ def raw_reports_sensor(
                       {n: f.key for n, f in seen.items()})
     partitions = set(context.instance.get_dynamic_partitions(report_partitions.name))
 
-    new_partitions = sorted(n for n in files if n not in partitions)
+    # A file that cannot even be opened (empty, not a PDF, truncated, encrypted, no
+    # pages) runs alone: it fails in its own run, with its reason, and never stops a
+    # batch of good ones; its partition is added after the good ones, which stay
+    # neighbours (a batch is a range of partitions).
+    unreadable = {n for n in changes.to_ingest if not screened(raw_reports, n)}
+    new_partitions = sorted((n for n in files if n not in partitions),
+                            key=lambda n: (n in unreadable, n))
     runs, events, waiting = [], [], []
     for name in changes.to_ingest:
         file = files[name]
@@ -101,10 +117,15 @@ def raw_reports_sensor(
                 metadata={"event": "deleted from raw/",
                           "remove_rows_with": f"perf-pipeline forget {name}"},
             ))
+    alone = sorted(unreadable & set(waiting))
+    for name in alone:
+        context.log.warning(f"{name} cannot be read; it is ingested alone, so that its "
+                            "failure stops no other report")
+        runs.append(RunRequest(partition_key=name, tags=run_tags(files[name], "sensor")))
     # Files that arrive together go in one run (the partitions this tick adds are
     # neighbours); the other ones run alone.
     order = [*context.instance.get_dynamic_partitions(report_partitions.name), *new_partitions]
-    for batch in contiguous_batches(order, set(waiting)):
+    for batch in contiguous_batches(order, set(waiting) - unreadable):
         if len(batch) == 1:
             runs.append(RunRequest(partition_key=batch[0],
                                    tags=run_tags(files[batch[0]], "sensor")))

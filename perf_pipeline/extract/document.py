@@ -172,6 +172,26 @@ def extract_report(
     )
 
 
+def screen_report(path: str | Path, password: str | None = None,
+                  max_pages: int = DEFAULT_MAX_PAGES, **_options) -> None:
+    """The checks of extract_report that need no page parsed (milliseconds): the bytes
+    are a whole PDF, it opens (with its password), it has pages, not too many. Raises
+    the same ReportError extract_report would; a file that passes may still fail later.
+    The sensor keeps a file that fails here out of batches of good ones."""
+    path = Path(path)
+    check_pdf_file(path)
+    pdf = _open(path, password)
+    try:
+        with pdf:
+            declared = _page_count(pdf)
+    except Exception as exc:  # noqa: BLE001 - a broken page tree or a close that raises
+        raise ReportError("corrupt", f"{path.name}: cannot parse PDF ({_describe(exc)})"
+                          ) from None
+    if declared == 0:
+        raise ReportError("no_pages", f"{path.name}: the PDF has no pages")
+    Budget(path.name, max_pages, DEFAULT_MAX_SECONDS).check_pages(declared)
+
+
 def _check_has_text(path: Path, n_pages: int, page_lines: list[list[str]],
                     reader: PageReader) -> None:
     """A document with no page, or no text on any page (nor any OCR could read), cannot
