@@ -259,7 +259,8 @@ def _print_summary(con) -> None:
                count(*) FILTER (WHERE NOT is_duplicate AND status = 'partial') AS partial,
                count(*) FILTER (WHERE NOT is_duplicate AND status = 'not met') AS not_met,
                count(*) FILTER (WHERE NOT is_duplicate AND status = 'unscorable') AS unscorable,
-               count(*) FILTER (WHERE NOT is_duplicate AND is_discrepancy) AS discrepancies
+               count(*) FILTER (WHERE NOT is_duplicate AND is_discrepancy) AS discrepancies,
+               count(*) FILTER (WHERE NOT is_duplicate AND open_issues > 0) AS flagged
         FROM kpis
         """
     ).df().iloc[0]
@@ -268,6 +269,9 @@ def _print_summary(con) -> None:
         f"({totals.duplicates} duplicate rows not counted): "
         f"{totals.met} met, {totals.partial} partial, {totals.not_met} not met, "
         f"{totals.unscorable} unscorable; {totals.discrepancies} score discrepancies", "")
+    if totals.flagged:
+        _say(f"{totals.flagged} KPI(s) with open quality issues: `perf-pipeline quality` "
+             "lists them, with what to check", "yellow")
 
 
 @app.command()

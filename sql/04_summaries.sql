@@ -17,7 +17,7 @@ SELECT
     count(*) FILTER (WHERE NOT plausible_score(score_reported_number))::INTEGER
         AS implausible_scores,
     count(*) FILTER (WHERE is_discrepancy)::INTEGER AS discrepancies
-FROM kpis
+FROM kpi_facts  -- kpis without the count of findings, which summaries do not need
 WHERE NOT is_duplicate
 GROUP BY GROUPING SETS (
     (report, entity, year),
@@ -41,7 +41,7 @@ CREATE OR REPLACE TABLE summary_by_status AS
 SELECT entity, year, status,
        count(*)::INTEGER AS kpis,
        round(100.0 * count(*) / sum(count(*)) OVER (PARTITION BY entity, year), 2) AS share_pct
-FROM kpis
+FROM kpi_facts
 WHERE NOT is_duplicate
 GROUP BY entity, year, status
 ORDER BY entity, year, status;

@@ -50,7 +50,7 @@ SELECT k.report, k.entity, k.year, k.page, k.row_index, k.section, k.area, k.obj
        kpi_norm(k.kpi) AS kpi_key,
        row_number() OVER (PARTITION BY k.report, kpi_norm(k.objective), kpi_norm(k.kpi)
                           ORDER BY k.page, k.row_index) AS copy
-FROM kpis k
+FROM kpi_facts k
 JOIN trend_reports USING (report)
 WHERE NOT k.is_duplicate;
 

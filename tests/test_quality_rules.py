@@ -45,6 +45,7 @@ def test_grades_slips_and_absurd_values_load_flagged_and_stay_out_of_means(tmp_p
     report(raw, "parma_2021.pdf", GRADED)
     out = cli(env, "ingest")
     assert "  ok     parma_2021.pdf" in out
+    assert "4 KPI(s) with open quality issues: `perf-pipeline quality` lists them" in out
     rows = query(db, "SELECT kpi, status, method, unscorable_reason, open_issues FROM kpis "
                      "ORDER BY row_index")
     assert rows == [
