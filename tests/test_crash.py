@@ -62,3 +62,66 @@ def test_two_ingests_at_once_do_the_work_once(tmp_path):
     assert "another perf-pipeline ingest or forget is writing" in waited[0]
     assert query(db, "SELECT count(*), count(DISTINCT run_id) FROM ingestion_ledger") == [
         (1, 1)]
+
+
+# A run as the daemon launches it for the raw/ sensor: the job, in its own process.
+SENSOR_RUN = """
+import sys
+from dagster import DagsterInstance
+from perf_pipeline.definitions import build_definitions
+from perf_pipeline.defs.partitions import report_partitions
+from perf_pipeline.defs.runs import run_tags
+from perf_pipeline.raw_folder import scan_reports
+
+raw, db, name = sys.argv[1:]
+instance = DagsterInstance.get()
+instance.add_dynamic_partitions(report_partitions.name, [name])
+defs = build_definitions(database=db, raw_dir=raw)
+defs.resolve_job_def("ingest_report").execute_in_process(
+    partition_key=name, instance=instance, tags=run_tags(scan_reports(raw)[name], "sensor"))
+"""
+
+
+@pytest.mark.slow
+def test_a_killed_sensor_run_is_closed_by_the_next_tick_and_its_report_ingested(tmp_path):
+    """kill -9 of the process running a sensor-launched run leaves it STARTED, which with
+    one run at a time would block every later run, and makes its report look queued.
+    The sensor's next tick marks it failed and asks for the report again."""
+    from dagster import build_sensor_context
+
+    from perf_pipeline.definitions import build_definitions
+    from perf_pipeline.defs.runs import PROCESS_TAG
+    from perf_pipeline.defs.sensors import raw_reports_sensor
+
+    raw, db, home, env = project_with_fixture(tmp_path)
+    victim = subprocess.Popen([sys.executable, "-c", SENSOR_RUN, str(raw), str(db),
+                               FIXTURE_PDF.name], cwd=REPO, env=env,
+                              start_new_session=True, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    with instance_for_test(temp_dir=str(home)) as instance:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # until its first step has tagged the run
+            started = instance.get_run_records(RunsFilter(statuses=[DagsterRunStatus.STARTED]))
+            if started and PROCESS_TAG in started[0].dagster_run.tags:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the run never started")
+        os.killpg(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=30)
+        [run_id] = [r.dagster_run.run_id for r in started]
+        assert instance.get_run_by_id(run_id).status == DagsterRunStatus.STARTED
+
+        defs = build_definitions(database=str(db), raw_dir=str(raw))
+        context = build_sensor_context(instance=instance, definitions=defs,
+                                       resources=defs.resources)
+        result = raw_reports_sensor(context)
+        assert instance.get_run_by_id(run_id).status == DagsterRunStatus.FAILURE
+        [again] = result.run_requests
+        assert again.partition_key == FIXTURE_PDF.name
+        done = defs.resolve_job_def("ingest_report").execute_in_process(
+            partition_key=again.partition_key, tags=again.tags, instance=instance)
+        assert done.success
+    assert query(db, "SELECT count(*) FROM kpi_rows") == [(68,)]
+    # The killed run's ledger row, if it wrote one, was closed by the next run.
+    assert query(db, "SELECT count(*) FROM ingestion_ledger WHERE status = 'running'") == [(0,)]

@@ -52,6 +52,7 @@ from .checks import (
 from .ledger import attempts_fail_on_error, record_attempts, stop_batch
 from .partitions import report_partitions
 from .resources import RawReportsResource, WarehouseResource
+from .runs import close_dead_attempts, process_tag
 
 PREVIEW_ROWS = 10
 # Reports loaded per transaction: few statements, and a bounded amount of rows in memory.
@@ -136,6 +137,7 @@ def extracted_kpi_rows(
     """Every KPI row of every KPI table in each report of the run, as printed, with
     provenance; staged per report (staging.py). Reports are extracted side by side in
     worker processes; a report staged from the same content is not parsed again."""
+    context.instance.add_run_tags(context.run.run_id, process_tag())
     reports = list(context.partition_keys)
     stage = warehouse_db.stage()
     started = time.perf_counter()
@@ -230,6 +232,7 @@ def warehouse_kpi_rows(context: AssetExecutionContext, warehouse_db: WarehouseRe
         identity = stage.read(report).identity
         identities[report] = (identity.entity, identity.year)
     with attempts_fail_on_error(context, warehouse_db), warehouse_db.connect() as con:
+        close_dead_attempts(context.instance, con)  # of runs killed before they ended
         conflicts = store.entity_year_conflicts(con, identities)
         if conflicts:
             raise stop_batch(context, warehouse_db,
@@ -320,13 +323,14 @@ INGEST_ASSETS = [extracted_kpi_rows, warehouse_kpi_rows, kpi_scores]
     ],
     check_specs=[SUMMARIES_ADD_UP, TRENDS_MATCH_SCHEMA, *TREND_WARNING_SPECS],
 )
-def all_reports_tables(raw_reports: RawReportsResource, warehouse_db: WarehouseResource
-                       ) -> Iterator[MaterializeResult]:
+def all_reports_tables(context: AssetExecutionContext, raw_reports: RawReportsResource,
+                       warehouse_db: WarehouseResource) -> Iterator[MaterializeResult]:
     """The tables over every loaded report, in one step and one connection (four steps
     cost more than the SQL): summaries and trends with their blocking checks and the
     warnings across years, then area trends and the Parquet exports, which are left
     alone when a blocking check failed. Corrections that name no loaded report are
     brought up to date here (each report's own ones are its scoring step's)."""
+    context.instance.add_run_tags(context.run.run_id, process_tag())
     with warehouse_db.connect() as con:
         with store.transaction(con):
             store.replace_corrections(con, read_corrections(raw_reports.directory), None)

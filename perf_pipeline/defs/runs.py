@@ -11,9 +11,11 @@ history, materialisations and check results afterwards.
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import psutil
 from dagster import (
     AssetCheckSeverity,
     AssetKey,
@@ -161,22 +163,65 @@ DIED = ("the process running it ended before it finished (killed, or the machine
 
 
 def recover_stale_runs(instance: DagsterInstance, con) -> list[str]:
-    """After a crash: command-line runs left NOT_STARTED/STARTING/STARTED, and ledger rows left
-    'running' by a run that is over, are marked failed (so nothing waits on them and
-    the next ingest takes their reports again). The caller holds the ingest lock, so no
-    other command-line run is alive; runs of the UI, sensor and schedule are watched by
-    the daemon's run monitoring (dagster_home/dagster.yaml). Returns the runs closed."""
-    closed = []
+    """After a crash: command-line runs left NOT_STARTED/STARTING/STARTED, runs of the
+    UI, sensor or schedule whose process is gone (close_dead_runs), and ledger rows left
+    'running' by a run that is over, are marked failed (so nothing waits on them and the
+    next ingest takes their reports again). The caller holds the ingest lock, so no
+    other command-line run is alive. Returns the runs closed."""
+    closed = close_dead_runs(instance)
     for record in instance.get_run_records(
             RunsFilter(statuses=LIVE_RUN_STATUSES, tags={TRIGGER_TAG: "cli"})):
         instance.report_run_failed(record.dagster_run, DIED)
         closed.append(record.dagster_run.run_id)
+    return sorted(set(closed + close_dead_attempts(instance, con)))
+
+
+def close_dead_attempts(instance: DagsterInstance, con) -> list[str]:
+    """Ledger rows left 'running' by a run that is over (or gone) are marked failed."""
+    closed = []
     for run_id in store.running_attempts(con):
         run = instance.get_run_by_id(run_id)
         if run is None or run.is_finished:
             store.fail_attempts(con, run_id, DIED)
             closed.append(run_id)
-    return sorted(set(closed))
+    return closed
+
+
+# The process that runs a run's steps, as host:pid:start time (tagged by its first
+# step): a run STARTED whose process is gone died with it. Dagster's run monitoring
+# cannot tell with the default run launcher (it has no worker health check).
+PROCESS_TAG = "perf_pipeline/process"
+
+
+def process_tag() -> dict[str, str]:
+    me = psutil.Process()
+    return {PROCESS_TAG: f"{socket.gethostname()}:{me.pid}:{me.create_time():.2f}"}
+
+
+def process_alive(tag: str) -> bool | None:
+    """Whether the tagged process still runs (None: it ran on another machine)."""
+    host, pid, started = tag.rsplit(":", 2)
+    if host != socket.gethostname():
+        return None
+    try:
+        process = psutil.Process(int(pid))
+        # The same pid with another start time is another process.
+        return (abs(process.create_time() - float(started)) < 0.05
+                and process.status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+
+
+def close_dead_runs(instance: DagsterInstance) -> list[str]:
+    """Runs STARTING/STARTED whose tagged process on this machine is gone (kill -9, a
+    crash) are marked failed: with one run at a time, one would block every later run."""
+    closed = []
+    for record in instance.get_run_records(RunsFilter(statuses=LIVE_RUN_STATUSES)):
+        tag = record.dagster_run.tags.get(PROCESS_TAG)
+        if tag and process_alive(tag) is False:
+            instance.report_run_failed(record.dagster_run, DIED)
+            closed.append(record.dagster_run.run_id)
+    return closed
 
 
 def run_partitions(run, order: list[str]) -> list[str]:

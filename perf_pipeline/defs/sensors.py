@@ -31,6 +31,7 @@ from .runs import (
     TRIGGER_TAG,
     already_handled,
     batch_run_options,
+    close_dead_runs,
     contiguous_batches,
     run_tags,
     stopped_runs_to_retry,
@@ -68,6 +69,10 @@ def screened(raw_reports: RawReportsResource, name: str) -> bool:
 def raw_reports_sensor(
     context: SensorEvaluationContext, raw_reports: RawReportsResource
 ) -> SensorResult:
+    # A run killed with its process would hold the queue (one run at a time) for good.
+    for run_id in close_dead_runs(context.instance):
+        context.log.warning(f"run {run_id} was left started by a process that is gone: "
+                            "marked failed, its reports are ingested again")
     seen = load_cursor(context.cursor)
     files = scan_reports(raw_reports.directory, seen)
     changes = compare({n: f.key for n, f in files.items()},
