@@ -137,7 +137,7 @@ def extracted_kpi_rows(
     """Every KPI row of every KPI table in each report of the run, as printed, with
     provenance; staged per report (staging.py). Reports are extracted side by side in
     worker processes; a report staged from the same content is not parsed again."""
-    context.instance.add_run_tags(context.run.run_id, process_tag())
+    context.instance.add_run_tags(context.run.run_id, process_tag(context))
     reports = list(context.partition_keys)
     stage = warehouse_db.stage()
     started = time.perf_counter()
@@ -330,7 +330,7 @@ def all_reports_tables(context: AssetExecutionContext, raw_reports: RawReportsRe
     warnings across years, then area trends and the Parquet exports, which are left
     alone when a blocking check failed. Corrections that name no loaded report are
     brought up to date here (each report's own ones are its scoring step's)."""
-    context.instance.add_run_tags(context.run.run_id, process_tag())
+    context.instance.add_run_tags(context.run.run_id, process_tag(context))
     with warehouse_db.connect() as con:
         with store.transaction(con):
             store.replace_corrections(con, read_corrections(raw_reports.directory), None)

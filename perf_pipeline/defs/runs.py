@@ -193,8 +193,12 @@ def close_dead_attempts(instance: DagsterInstance, con) -> list[str]:
 PROCESS_TAG = "perf_pipeline/process"
 
 
-def process_tag() -> dict[str, str]:
+def process_tag(context) -> dict[str, str]:
+    """The tag for the step's run: its own process, or under the multiprocess executor
+    (each step a child process that ends with the step) its parent, the run's."""
     me = psutil.Process()
+    if context.job_def.executor_def.name == "multiprocess":
+        me = me.parent() or me
     return {PROCESS_TAG: f"{socket.gethostname()}:{me.pid}:{me.create_time():.2f}"}
 
 
