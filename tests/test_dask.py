@@ -58,7 +58,15 @@ class Cluster:
     def __init__(self, folder: Path, workers: int, **scheduler_env: str):
         self.folder = folder
         self.processes: list[subprocess.Popen] = []
-        file = folder / "scheduler.json"
+        self.client = None
+        try:
+            self._start_all(workers, scheduler_env)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start_all(self, workers: int, scheduler_env: dict[str, str]) -> None:
+        file = self.folder / "scheduler.json"
         self._start("scheduler", [str(DASK), "scheduler", "--host", "127.0.0.1", "--port",
                                   "0", "--no-dashboard", "--scheduler-file", str(file)],
                     scheduler_env)
@@ -83,15 +91,18 @@ class Cluster:
             env={**os.environ, **config}))
         log.close()
 
-    def logs(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-2000:]
+    def logs(self, tail: int = 2000) -> str:
+        """The end of each process's log (``tail`` characters; 0: all)."""
+        return "\n".join(p.read_text(errors="replace")[-tail:]
                          for p in sorted(self.folder.glob("*.log")))
 
     def worker_pids(self) -> dict[str, int]:
         return self.client.run(os.getpid)
 
     def close(self) -> None:
-        self.client.close()
+        if self.client:
+            self.client.close()
+            self.client = None
         for process in self.processes:
             with contextlib.suppress(ProcessLookupError):  # closed before
                 os.killpg(process.pid, signal.SIGKILL)
@@ -246,23 +257,32 @@ def test_a_report_whose_workers_keep_dying_fails_alone(cluster_factory, tmp_path
 
 @pytest.mark.slow
 def test_workers_can_stage_the_rows_on_shared_storage(cluster_factory, tmp_path):
-    from perf_pipeline.warehouse.cluster import extract_on_cluster
+    from perf_pipeline.warehouse.cluster import RETRIES, extract_on_cluster
 
     cluster = cluster_factory(workers=1)
     raw = tmp_path / "raw"
     raw.mkdir()
     deck(raw / "como_2021.pdf", "Como", 2021, 3)
     (raw / "lodi_2021.pdf").write_bytes(b"%PDF-1.7\nno objects at all\n%%EOF\n")
+    deck(raw / "pavia_2021.pdf", "Pavia", 2021, 1)
     stage = ExtractionStage(tmp_path / "staging")
+    jobs = jobs_for(raw)
+    # An exception on the worker (here: an option extract_report refuses) is retried.
+    jobs[2] = ExtractionJob(jobs[2].report, jobs[2].path, jobs[2].sha256, {"engine": "none"})
     with distributed.get_task_stream(cluster.client) as stream:
         outcomes = {o.report: o for o in extract_on_cluster(
-            jobs_for(raw), stage, cluster.address, shared_staging=True)}
+            jobs, stage, cluster.address, shared_staging=True)}
     assert outcomes["como_2021.pdf"].ok
     assert rows_of(stage, "como_2021.pdf") == \
         extract_report(raw / "como_2021.pdf").rows.astype(str).to_dict("records")
     # A PDF the parser rejects fails as it does locally, and is not retried.
     assert outcomes["lodi_2021.pdf"].error_kind == "corrupt"
-    assert len([t for t in stream.data if t["key"].startswith("extract_report-")]) == 2
+    assert len([t for t in stream.data if t["key"].startswith("extract_report-")]) >= 2
+    crash = outcomes["pavia_2021.pdf"]
+    assert crash.error_kind == "internal"
+    assert "extraction crashed (ValueError: unknown engine 'none'" in crash.error
+    assert cluster.logs(tail=0).count("Compute Failed") == RETRIES + 1
+    assert not stage.path("pavia_2021.pdf").exists()
 
 
 @pytest.mark.slow

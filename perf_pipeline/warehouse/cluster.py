@@ -20,6 +20,7 @@ dask is imported only here, and this module only when a scheduler is configured.
 from __future__ import annotations
 
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -105,13 +106,14 @@ def extract_on_cluster(jobs: list[ExtractionJob], stage: ExtractionStage, schedu
         running: dict = {}  # future -> job
         stage_dir = str(stage.directory) if shared_staging else None
 
+        threads = Threads(client)
+
         def submit_more() -> Iterator[ExtractionOutcome]:
-            # One report per worker thread at a time (asked again as workers come and
-            # go): a worker that dies is charged for every report it holds (Dask's rule),
-            # so it holds only the ones it parses; and a run of thousands keeps only that
-            # many PDFs in memory here and on the scheduler.
-            threads = max(1, sum(client.nthreads().values()))
-            if len(running) >= threads:
+            # One report per worker thread at a time: a worker that dies is charged for
+            # every report it holds (Dask's rule), so it holds only the one it parses;
+            # and a run of thousands keeps only that many PDFs in memory here and on the
+            # scheduler.
+            if len(running) >= threads.count():
                 return
             for job in queue:
                 pdf = _read(job)
@@ -122,7 +124,7 @@ def extract_on_cluster(jobs: list[ExtractionJob], stage: ExtractionStage, schedu
                                        job.options, stage_dir, retries=retries, pure=False,
                                        key=f"{TASK_PREFIX}-{uuid.uuid4().hex}")
                 running[future] = job
-                if len(running) >= threads:
+                if len(running) >= threads.count():
                     return
 
         yield from submit_more()
@@ -144,6 +146,22 @@ def extract_on_cluster(jobs: list[ExtractionJob], stage: ExtractionStage, schedu
             for future in done:
                 yield _outcome(running.pop(future), future, stage)
             yield from submit_more()
+
+
+class Threads:
+    """The cluster's worker threads (at least 1), asked again at most once a second, as
+    workers come and go."""
+
+    def __init__(self, client: Client):
+        self.client = client
+        self.asked = float("-inf")
+        self.known = 1
+
+    def count(self) -> int:
+        if time.monotonic() - self.asked >= 1.0:
+            self.known = max(1, sum(self.client.nthreads().values()))
+            self.asked = time.monotonic()
+        return self.known
 
 
 def _checked(job: ExtractionJob) -> ExtractionOutcome | None:
