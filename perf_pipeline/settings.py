@@ -18,6 +18,10 @@ PASSWORDS_ENV = "PERF_PIPELINE_PASSWORDS"
 PASSWORDS_FILE = "passwords.toml"
 # Processes that extract reports side by side (one DuckDB writer loads them all).
 WORKERS_ENV = "PERF_PIPELINE_WORKERS"
+# A Dask scheduler (tcp://host:port): reports are then parsed on its cluster
+# (warehouse/cluster.py); with the shared-staging switch the workers stage the rows.
+DASK_SCHEDULER_ENV = "PERF_PIPELINE_DASK_SCHEDULER"
+DASK_SHARED_STAGING_ENV = "PERF_PIPELINE_DASK_SHARED_STAGING"
 # How runs launched by the UI, the sensor and the schedule execute their steps.
 EXECUTOR_ENV = "PERF_PIPELINE_EXECUTOR"
 DEFAULT_EXECUTOR = "in_process"
@@ -51,6 +55,16 @@ def max_seconds() -> float | None:
 def workers() -> int:
     """Extraction processes: the environment, else one per core."""
     return _number(WORKERS_ENV, int) or os.cpu_count() or 1
+
+
+def dask_scheduler() -> str | None:
+    """The Dask scheduler's address to extract on, None for local processes."""
+    return os.environ.get(DASK_SCHEDULER_ENV, "").strip() or None
+
+
+def dask_shared_staging() -> bool:
+    """Workers write the staged rows themselves (the staging directory is shared)."""
+    return os.environ.get(DASK_SHARED_STAGING_ENV, "").strip().lower() in ("1", "true", "yes")
 
 
 def executor() -> str:

@@ -136,7 +136,8 @@ def extracted_kpi_rows(
 ) -> MaterializeResult:
     """Every KPI row of every KPI table in each report of the run, as printed, with
     provenance; staged per report (staging.py). Reports are extracted side by side in
-    worker processes; a report staged from the same content is not parsed again."""
+    worker processes, or on a Dask cluster (cluster.py); a report staged from the same
+    content is not parsed again."""
     context.instance.add_run_tags(context.run.run_id, process_tag(context))
     reports = list(context.partition_keys)
     stage = warehouse_db.stage()
@@ -159,7 +160,9 @@ def extracted_kpi_rows(
             jobs.append(ExtractionJob(report, path, sha256, options))
     record_attempts(context, warehouse_db, attempts)
 
-    for outcome in extract_all(jobs, stage, raw_reports.extract_workers()):
+    scheduler = raw_reports.extract_scheduler()
+    for outcome in extract_all(jobs, stage, raw_reports.extract_workers(), scheduler,
+                               raw_reports.extract_shared_staging()):
         if not outcome.ok:
             errors[outcome.report], kinds[outcome.report] = ("failed", outcome.error), \
                 outcome.error_kind
@@ -185,6 +188,7 @@ def extracted_kpi_rows(
     context.add_asset_metadata({"reports_in_run": len(reports), "extracted": len(jobs),
                                 "reused": len(reused),
                                 "workers": min(raw_reports.extract_workers(), len(jobs) or 1),
+                                "dask_scheduler": scheduler or "none",
                                 "run_extraction_seconds": round(time.perf_counter() - started, 3)})
     return MaterializeResult(check_results=[check_extracted_rows(
         context, warehouse_db, pd.concat(rows, ignore_index=True))])

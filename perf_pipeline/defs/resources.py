@@ -19,6 +19,10 @@ class RawReportsResource(ConfigurableResource):
     max_seconds: float | None = None  # per report; default PERF_PIPELINE_MAX_SECONDS or 600
     passwords_file: str | None = None  # default PERF_PIPELINE_PASSWORDS, <directory>/passwords.toml
     workers: int | None = None  # extraction processes; default PERF_PIPELINE_WORKERS or cores
+    # tcp://host:port of a Dask scheduler to parse on; default PERF_PIPELINE_DASK_SCHEDULER
+    dask_scheduler: str | None = None
+    # workers stage the rows on shared storage; default PERF_PIPELINE_DASK_SHARED_STAGING
+    dask_shared_staging: bool | None = None
 
     def path(self, report: str) -> Path:
         return Path(self.directory) / report
@@ -30,6 +34,15 @@ class RawReportsResource(ConfigurableResource):
 
     def extract_workers(self) -> int:
         return self.workers or settings.workers()
+
+    def extract_scheduler(self) -> str | None:
+        """The Dask scheduler extraction runs on, None for local processes."""
+        return self.dask_scheduler or settings.dask_scheduler()
+
+    def extract_shared_staging(self) -> bool:
+        if self.dask_shared_staging is not None:
+            return self.dask_shared_staging
+        return settings.dask_shared_staging()
 
     def list_reports(self) -> list[str]:
         return raw_folder.list_reports(self.directory)

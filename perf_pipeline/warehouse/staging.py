@@ -9,6 +9,9 @@ failed.
 A staged file is written under a lock of its own (filelock), so a second process that
 wants the same report (a second ingest, or the command line's prefetch: `prefetch`)
 waits for the first and reuses its result instead of parsing it again.
+
+Extraction runs here, on a pool of local processes, or on a Dask cluster (cluster.py)
+when a scheduler is configured; either way the outcomes and the staged files are alike.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from .. import settings
 from ..extract import Extraction, ReportError, extract_report
 
 # Worker processes are replaced after this many reports each, so memory a PDF leaves
@@ -161,8 +165,8 @@ def prefetch(jobs: list[ExtractionJob], stage: ExtractionStage,
     finds them staged (or waits on their lock). The command line starts this before it
     loads Dagster, so parsing overlaps that start-up on another core. A report that fails
     here is extracted again by the step, which reports the failure. The caller shuts the
-    pool down."""
-    if not jobs:
+    pool down. Not with a Dask cluster configured: the step parses there."""
+    if not jobs or settings.dask_scheduler():
         return None
     pool = _pool(min(workers, len(jobs)))
     for job in jobs:
@@ -170,15 +174,22 @@ def prefetch(jobs: list[ExtractionJob], stage: ExtractionStage,
     return pool
 
 
-def extract_all(jobs: list[ExtractionJob], stage: ExtractionStage, workers: int):
-    """Extract and stage every job, on up to ``workers`` processes; yields each outcome as
-    it finishes. One job, or one worker, runs in this process (no pool to start)."""
+def extract_all(jobs: list[ExtractionJob], stage: ExtractionStage, workers: int,
+                scheduler: str | None = None, shared_staging: bool = False):
+    """Extract and stage every job, on up to ``workers`` processes, or on the Dask cluster
+    at ``scheduler`` (cluster.py; dask is imported only then); yields each outcome as it
+    finishes. One job, or one worker, runs in this process (no pool to start)."""
+    if scheduler:
+        from .cluster import extract_on_cluster
+
+        yield from extract_on_cluster(jobs, stage, scheduler, shared_staging)
+        return
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             try:
                 yield extract_and_stage(job, stage.directory)
             except Exception as exc:  # noqa: BLE001 - the same as a worker's crash
-                yield _crashed(job, exc)
+                yield crashed(job, exc)
         return
     # A fresh pool per chunk, rather than max_tasks_per_child, which can hang the
     # executor on CPython 3.11 when a worker retires with work still queued.
@@ -192,10 +203,10 @@ def extract_all(jobs: list[ExtractionJob], stage: ExtractionStage, workers: int)
                 try:
                     yield future.result()
                 except Exception as exc:  # noqa: BLE001 - a worker that raised or died
-                    yield _crashed(futures[future], exc)
+                    yield crashed(futures[future], exc)
 
 
-def _crashed(job: ExtractionJob, exc: Exception) -> ExtractionOutcome:
+def crashed(job: ExtractionJob, exc: Exception) -> ExtractionOutcome:
     """An extractor bug, or a worker killed under it, fails that report, not the batch."""
     return ExtractionOutcome(job.report, "internal", f"{job.report}: extraction crashed "
                              f"({type(exc).__name__}: {exc})")
