@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+import pypdfium2 as pdfium
 from dagster import (
     AssetExecutionContext,
     AssetSpec,
@@ -30,7 +31,7 @@ from ..extract import ReportError
 from ..quality.corrections import read_corrections
 from ..quality.schemas import ExtractedKpiRows, KpiSummary, KpiTrends, ScoredKpis
 from ..raw_folder import file_sha256, input_key
-from ..report import charts
+from ..report import charts, crops
 from ..warehouse import store
 from ..warehouse.staging import ExtractionJob, StagedExtraction, extract_all
 from .checks import (
@@ -271,10 +272,36 @@ def kpi_scores(context: AssetExecutionContext, raw_reports: RawReportsResource,
             context.add_asset_metadata(score_metadata(report_kpis, info),
                                        partition_key=report)
         record_attempts(context, warehouse_db, attempts, con)
+        geometry = {report: store.source_rows(con, report) for report in reports}
+    write_source_crops(context, raw_reports, warehouse_db.database, geometry, infos)
     rows_by_report = {r: len(k) for r, k in by_report.items()}
     return MaterializeResult(check_results=[
         check_scores(context, warehouse_db, kpis),
         *check_row_warnings(context, findings, rows_by_report)])
+
+
+def write_source_crops(context: AssetExecutionContext, raw_reports: RawReportsResource,
+                       database: str, geometry: dict[str, pd.DataFrame], infos: dict) -> None:
+    """The picture of every row (report/crops.py), for the contents not pictured yet.
+    A picture is a reader's aid, not data: a file that cannot be rendered, or that
+    changed since it was loaded, is a warning, and the run goes on."""
+    root, written, started = store.sources_root(database), 0, time.perf_counter()
+    for report, rows in geometry.items():
+        if crops.missing_crops(rows, root).empty:
+            continue
+        path = raw_reports.path(report)
+        if not path.is_file() or file_sha256(path) != infos[report]["sha256"]:
+            context.log.warning(f"{report}: no source pictures, the file in raw/ is not "
+                                "the content that was loaded")
+            continue
+        try:
+            written += crops.write_crops(path, rows, root,
+                                         raw_reports.extract_options(report)["password"])
+        except (pdfium.PdfiumError, OSError, ReportError) as exc:
+            context.log.warning(f"{report}: no source pictures ({exc})")
+    context.add_asset_metadata({"source_images_written": written,
+                                "source_images_seconds": round(time.perf_counter() - started, 3),
+                                "source_images": MetadataValue.path(str(root.resolve() / "sources"))})
 
 
 def score_metadata(kpis: pd.DataFrame, info: dict) -> dict:

@@ -1,0 +1,115 @@
+"""Provenance crops: a PNG of each KPI row's table, cut from its PDF page, the row framed.
+
+A reader of the scorecard follows a number to the picture of the row it was read from
+without opening the PDF. Each table is rendered once with PDFium (pypdfium2) at
+SCALE × 72 dpi; each row's picture is the table's column headers above a window of the
+table around the row, the row itself highlighted. The pictures are written under the
+names the `kpi_facts` view gives them (`source_image`: `sources/<sha256 of the
+PDF>/p<page>-r<row>.png`, relative to the warehouse's folder), so a content that was
+rendered once is never rendered again, whatever run or file name brings it back.
+
+Row geometry is pdfplumber's (PDF points from the top left of the page's media box, the
+OCR rows too); PDFium renders the crop box, so the offset between the two is applied.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+SCALE = 2.0  # 144 dpi: table text of 7-9 pt is read comfortably
+MARGIN = 6.0  # points of page around the table
+HEADER_ROOM = 40.0  # points above the first row: the column headers
+CONTEXT = 70.0  # points of the table shown above and below the row
+SEPARATOR_PX = 4
+HIGHLIGHT_FILL = (255, 214, 0, 70)
+HIGHLIGHT_EDGE = (214, 40, 40, 255)
+PNG_COMPRESS_LEVEL = 3  # fast to write, a third larger than level 9
+GEOMETRY_COLUMNS = ["page", "table_index", "row_index", "x0", "top", "x1", "bottom",
+                    "source_image"]
+
+
+def missing_crops(rows: pd.DataFrame, root: Path) -> pd.DataFrame:
+    """The rows whose picture is not under ``root`` yet."""
+    if rows.empty:
+        return rows
+    return rows[[not (root / name).is_file() for name in rows["source_image"]]]
+
+
+def write_crops(pdf_path: str | Path, rows: pd.DataFrame, root: str | Path,
+                password: str | None = None) -> int:
+    """Write the picture of each row of ``rows`` (GEOMETRY_COLUMNS, every row of the
+    report: a table's extent comes from all its rows) that is not under ``root`` yet;
+    returns how many were written."""
+    import pypdfium2 as pdfium
+
+    root = Path(root)
+    todo = missing_crops(rows, root)
+    if todo.empty:
+        return 0
+    written = 0
+    pdf = pdfium.PdfDocument(str(pdf_path), password=password)
+    try:
+        for (page_number, table_index), wanted in todo.groupby(["page", "table_index"]):
+            table = rows[(rows["page"] == page_number) & (rows["table_index"] == table_index)]
+            page = pdf[int(page_number) - 1]
+            try:
+                picture, origin = _render_table(page, table)
+            finally:
+                page.close()
+            for row in wanted.itertuples(index=False):
+                _save(_row_picture(picture, origin, table, row), root / row.source_image)
+                written += 1
+    finally:
+        pdf.close()
+    return written
+
+
+def _render_table(page, table: pd.DataFrame):
+    """The table's region of the page as a PIL image, and the region's top-left corner
+    in row coordinates (points)."""
+    width, height = page.get_size()
+    dx = dy = 0.0
+    if not page.get_rotation():
+        media, crop = page.get_mediabox(), page.get_cropbox()
+        dx, dy = media[0] - crop[0], crop[3] - media[3]
+    left = max(table["x0"].min() + dx - MARGIN, 0.0)
+    right = min(table["x1"].max() + dx + MARGIN, width)
+    top = max(table["top"].min() + dy - HEADER_ROOM, 0.0)
+    bottom = min(table["bottom"].max() + dy + MARGIN, height)
+    bitmap = page.render(scale=SCALE, crop=(left, height - bottom, width - right, top))
+    return bitmap.to_pil().convert("RGB"), (left - dx, top - dy)
+
+
+def _row_picture(picture, origin: tuple[float, float], table: pd.DataFrame, row):
+    from PIL import Image, ImageDraw
+
+    def px(y: float) -> int:
+        return max(0, min(picture.height, round((y - origin[1]) * SCALE)))
+
+    header_end = px(table["top"].min())
+    start, end = px(row.top - CONTEXT), px(row.bottom + CONTEXT)
+    if end <= start:  # a row outside the rendered page: show the table as it is
+        start, end = 0, picture.height
+    window = picture.crop((0, start, picture.width, end))
+    box = (round((row.x0 - origin[0]) * SCALE) - 2, px(row.top) - start - 2,
+           round((row.x1 - origin[0]) * SCALE) + 2, px(row.bottom) - start + 2)
+    ImageDraw.Draw(window, "RGBA").rectangle(box, fill=HIGHLIGHT_FILL,
+                                             outline=HIGHLIGHT_EDGE, width=3)
+    if start <= header_end:  # the headers are in the window already
+        return window
+    header = picture.crop((0, 0, picture.width, header_end))
+    joined = Image.new("RGB", (picture.width, header.height + SEPARATOR_PX + window.height),
+                       (160, 160, 160))
+    joined.paste(header, (0, 0))
+    joined.paste(window, (0, header.height + SEPARATOR_PX))
+    return joined
+
+
+def _save(image, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    image.save(partial, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    os.replace(partial, path)  # a reader sees no picture or the whole one
