@@ -31,7 +31,7 @@ from ..extract import ReportError
 from ..quality.corrections import read_corrections
 from ..quality.schemas import ExtractedKpiRows, KpiSummary, KpiTrends, ScoredKpis
 from ..raw_folder import file_sha256, input_key
-from ..report import charts, crops
+from ..report import charts, crops, scorecard
 from ..warehouse import store
 from ..warehouse.staging import ExtractionJob, StagedExtraction, extract_all
 from .checks import (
@@ -344,6 +344,12 @@ INGEST_ASSETS = [extracted_kpi_rows, warehouse_kpi_rows, kpi_scores]
                   description="The summary, trend and ledger tables as Parquet files beside "
                   "the database (<db dir>/exports/), each replaced atomically: read these "
                   "while the UI is up, since a run holds the DuckDB file while it writes."),
+        AssetSpec("scorecard", deps=["kpi_summaries", "kpi_trends", "area_trends"],
+                  group_name="summaries", kinds={"html"}, skippable=True,
+                  description="The scorecard, a static site to open from disk (<db dir>/"
+                  "scorecard/index.html, report/scorecard.py): KPIs met / partial / not met "
+                  "/ unscorable per entity, year and area, year over year, every KPI linked "
+                  "to the picture of its PDF row."),
     ],
     check_specs=[SUMMARIES_ADD_UP, TRENDS_MATCH_SCHEMA, *TREND_WARNING_SPECS],
 )
@@ -372,9 +378,18 @@ def all_reports_tables(raw_reports: RawReportsResource, warehouse_db: WarehouseR
         yield area_trends_result(store.refresh_area_trends(con)["trend_by_area"], charts_dir)
         directory = store.exports_dir(warehouse_db.database)
         written = store.export_tables(con, directory)
-    yield MaterializeResult(asset_key="warehouse_exports", metadata={
-        "directory": MetadataValue.path(str(directory.resolve())),
-        "files": MetadataValue.md("\n".join(f"- `{p.name}`" for p in written.values())),
+        yield MaterializeResult(asset_key="warehouse_exports", metadata={
+            "directory": MetadataValue.path(str(directory.resolve())),
+            "files": MetadataValue.md("\n".join(f"- `{p.name}`" for p in written.values())),
+        })
+        started = time.perf_counter()
+        index = scorecard.write_scorecard(con, store.sources_root(warehouse_db.database),
+                                          store.scorecard_dir(warehouse_db.database),
+                                          raw_dir=raw_reports.directory).resolve()
+    yield MaterializeResult(asset_key="scorecard", metadata={
+        "index": MetadataValue.path(str(index)),
+        "open": MetadataValue.url(index.as_uri()),
+        "seconds": round(time.perf_counter() - started, 3),
     })
 
 

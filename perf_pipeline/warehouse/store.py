@@ -553,6 +553,11 @@ def charts_dir(database: str | Path) -> Path:
     return Path(database).parent / "charts"
 
 
+def scorecard_dir(database: str | Path) -> Path:
+    """Where each ingest writes the scorecard site (report/scorecard.py)."""
+    return Path(database).parent / "scorecard"
+
+
 def sources_root(database: str | Path) -> Path:
     """The folder `source_image` paths (report/crops.py) are relative to: the
     warehouse file's own."""
