@@ -299,9 +299,10 @@ def write_source_crops(context: AssetExecutionContext, raw_reports: RawReportsRe
                                          raw_reports.extract_options(report)["password"])
         except (pdfium.PdfiumError, OSError, ReportError) as exc:
             context.log.warning(f"{report}: no source pictures ({exc})")
-    context.add_asset_metadata({"source_images_written": written,
-                                "source_images_seconds": round(time.perf_counter() - started, 3),
-                                "source_images": MetadataValue.path(str(root.resolve() / "sources"))})
+    context.add_asset_metadata({
+        "source_images_written": written,
+        "source_images_seconds": round(time.perf_counter() - started, 3),
+        "source_images": MetadataValue.path(str(root.resolve() / "sources"))})
 
 
 def score_metadata(kpis: pd.DataFrame, info: dict) -> dict:

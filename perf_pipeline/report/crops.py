@@ -22,7 +22,7 @@ import pandas as pd
 SCALE = 2.0  # 144 dpi: table text of 7-9 pt is read comfortably
 MARGIN = 6.0  # points of page around the table
 HEADER_ROOM = 40.0  # points above the first row: the column headers
-CONTEXT = 70.0  # points of the table shown above and below the row
+CONTEXT = 40.0  # points of the table shown above and below the row
 SEPARATOR_PX = 4
 SEPARATOR_GREY = (160, 160, 160)
 FRAME_PX = 3
