@@ -5,7 +5,8 @@ Usage (from the repo root):
 
 1. The pictures alone, in process: every row of each PDF rendered into an empty folder
    (ms per row, ms per report), then the same call when they are all there (the cost of
-   every later run of the same content).
+   every later run of the same content); then a batch of --batch reports at once, on
+   one process and on --workers.
 2. Whole `perf-pipeline ingest --force` processes, with --baseline a checkout of the code
    before this change (its own .venv): round by round, this code then the baseline, each
    in a new Dagster instance and warehouse folder (cold: the pictures are drawn), then
@@ -54,6 +55,28 @@ def picture_costs(pdfs: list[Path], rounds: int) -> None:
               f"{1000 * statistics.median(warm):.1f} ms")
 
 
+def batch_costs(pdfs: list[Path], copies: int, workers: int) -> None:
+    """The pictures of ``copies`` reports in one call, as a run of many new reports
+    renders them: on 1 process, then on ``workers``."""
+    from perf_pipeline.extract import extract_report
+    from perf_pipeline.report import crops
+    from perf_pipeline.warehouse import store
+
+    extraction = extract_report(pdfs[0])
+    with store.connect(":memory:") as con:
+        store.load_reports(con, [extraction], {extraction.report: "bench"})
+        rows = store.source_rows(con, extraction.report)
+    for count in sorted({1, workers}):
+        with tempfile.TemporaryDirectory() as tmp:
+            jobs = [crops.CropJob(f"r{i}", pdfs[0], rows, Path(tmp) / str(i))
+                    for i in range(copies)]
+            started = time.perf_counter()
+            written = sum(n for _, n, _ in crops.write_all(jobs, count))
+            elapsed = time.perf_counter() - started
+        print(f"{copies} reports ({written} rows) on {count} process(es): {elapsed:.2f} s, "
+              f"{1000 * elapsed / copies:.0f} ms a report")
+
+
 def ingest(python: Path, checkout: Path, work: Path, pdfs: list[Path]) -> float:
     raw, home = work / "raw", work / "dagster_home"
     if not home.exists():
@@ -99,8 +122,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--baseline", type=Path, help="a checkout of the code before the "
                         "pictures, with its .venv: times whole ingests against it")
+    parser.add_argument("--batch", type=int, default=20, help="reports in the batch timing")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     picture_costs(args.pdfs, args.rounds)
+    batch_costs(args.pdfs, args.batch, args.workers)
     if args.baseline:
         ingest_costs(args.pdfs, args.rounds, args.baseline.resolve())
 

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-import pypdfium2 as pdfium
 from dagster import (
     AssetExecutionContext,
     AssetSpec,
@@ -282,10 +281,11 @@ def kpi_scores(context: AssetExecutionContext, raw_reports: RawReportsResource,
 
 def write_source_crops(context: AssetExecutionContext, raw_reports: RawReportsResource,
                        database: str, geometry: dict[str, pd.DataFrame], infos: dict) -> None:
-    """The picture of every row (report/crops.py), for the contents not pictured yet.
-    A picture is a reader's aid, not data: a file that cannot be rendered, or that
-    changed since it was loaded, is a warning, and the run goes on."""
-    root, written, started = store.sources_root(database), 0, time.perf_counter()
+    """The picture of every row (report/crops.py), for the contents not pictured yet,
+    several reports side by side on the extraction's worker count. A picture is a
+    reader's aid, not data: a file that cannot be rendered, or that changed since it was
+    loaded, is a warning, and the run goes on."""
+    root, jobs, started = store.sources_root(database), [], time.perf_counter()
     for report, rows in geometry.items():
         if crops.missing_crops(rows, root).empty:
             continue
@@ -295,10 +295,16 @@ def write_source_crops(context: AssetExecutionContext, raw_reports: RawReportsRe
                                 "the content that was loaded")
             continue
         try:
-            written += crops.write_crops(path, rows, root,
-                                         raw_reports.extract_options(report)["password"])
-        except (pdfium.PdfiumError, OSError, ReportError) as exc:
+            password = raw_reports.extract_options(report)["password"]
+        except ReportError as exc:
             context.log.warning(f"{report}: no source pictures ({exc})")
+            continue
+        jobs.append(crops.CropJob(report, path, rows, root, password))
+    written = 0
+    for report, count, error in crops.write_all(jobs, raw_reports.extract_workers()):
+        written += count
+        if error:
+            context.log.warning(f"{report}: no source pictures ({error})")
     context.add_asset_metadata({
         "source_images_written": written,
         "source_images_seconds": round(time.perf_counter() - started, 3),

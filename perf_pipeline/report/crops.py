@@ -15,6 +15,8 @@ OCR rows too); PDFium renders the crop box, so the offset between the two is app
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +31,7 @@ FRAME_PX = 3
 HIGHLIGHT_FILL = (255, 214, 0, 70)  # RGB and opacity over the row
 HIGHLIGHT_EDGE = (214, 40, 40, 255)
 PNG_COMPRESS_LEVEL = 1  # palette images: small at any level, fastest at 1
+MIN_REPORTS_PER_POOL = 4
 GEOMETRY_COLUMNS = ["page", "table_index", "row_index", "x0", "top", "x1", "bottom",
                     "source_image"]
 
@@ -69,6 +72,41 @@ def write_crops(pdf_path: str | Path, rows: pd.DataFrame, root: str | Path,
     finally:
         pdf.close()
     return written
+
+
+@dataclass
+class CropJob:
+    """The pictures one report still needs: its PDF, every row's geometry, the root."""
+
+    report: str
+    pdf_path: Path
+    rows: pd.DataFrame
+    root: Path
+    password: str | None = None
+
+
+def _run(job: CropJob) -> tuple[str, int, str | None]:
+    import pypdfium2 as pdfium
+
+    try:
+        return job.report, write_crops(job.pdf_path, job.rows, job.root, job.password), None
+    except (pdfium.PdfiumError, OSError) as exc:
+        return job.report, 0, str(exc) or type(exc).__name__
+
+
+def write_all(jobs: list[CropJob], workers: int) -> Iterator[tuple[str, int, str | None]]:
+    """Write the pictures of several reports, on ``workers`` processes when there are
+    enough reports to pay for starting them (a process costs about as much as one
+    report's pictures); yields (report, pictures written, error or None)."""
+    if workers <= 1 or len(jobs) < MIN_REPORTS_PER_POOL:
+        yield from map(_run, jobs)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
+                             mp_context=get_context("forkserver")) as pool:
+        yield from pool.map(_run, jobs)
 
 
 def _render_table(page, table: pd.DataFrame):
