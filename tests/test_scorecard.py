@@ -186,3 +186,18 @@ def test_pages_open_in_headless_chromium_without_console_errors(site, tmp_path):
                chromium_console(broken.as_uri(), tmp_path / "profile"))
     for path in pages_of(site):
         assert chromium_console(path.as_uri(), tmp_path / "profile") == [], path
+
+
+def test_pictures_on_worker_processes_are_the_same_as_in_process(warehouse, tmp_path):
+    _, db, _ = warehouse
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT page, table_index, row_index, x0, top, x1, bottom, "
+                           "source_image FROM kpis WHERE report = $r",
+                           {"r": FIXTURE_PDF.name}).df()
+    jobs = [crops.CropJob(f"copy{i}", FIXTURE_PDF, rows, tmp_path / str(i))
+            for i in range(crops.MIN_REPORTS_PER_POOL)]
+    done = list(crops.write_all(jobs, workers=2))
+    assert done == [(job.report, len(rows), None) for job in jobs]
+    for name in rows["source_image"]:
+        assert {(tmp_path / str(i) / name).read_bytes() for i in range(len(jobs))} == {
+            (db.parent / name).read_bytes()}
