@@ -1,4 +1,4 @@
-"""Command line: `perf-pipeline ingest | forget | extract | query`."""
+"""Command line: `perf-pipeline ingest | forget | extract | query | quality | scorecard`."""
 
 from __future__ import annotations
 
@@ -376,6 +376,34 @@ def quality(
         _say(where + cell, "")
         _say(f"    {severity} {check}:", "yellow" if severity == "warning" else "dim", message)
     _say(f"{len(found)} finding(s)", "")
+
+
+@app.command()
+def scorecard(
+    out: Annotated[Path, typer.Option("-o", "--out", help="Folder to write the site into")],
+    db: DatabaseOption = None,
+    raw: RawOption = None,
+    language: Annotated[str, typer.Option(
+        "--lang", help="Labels and number format: it (Italian) or en (English)")] = "it",
+) -> None:
+    """Write the scorecard, a static site to open from disk (index.html): per entity and
+    year the KPIs met, partial, not met and unscorable, by area, year over year, and
+    every KPI linked to the picture of its row and its PDF page."""
+    import duckdb
+
+    from .report.scorecard import ScorecardError, write_scorecard
+    from .warehouse.store import sources_root
+
+    database = db or settings.database_path()
+    if not Path(database).exists():
+        _fail(f"{database} does not exist yet; run `perf-pipeline ingest` first")
+    try:
+        with duckdb.connect(database, read_only=True) as con:
+            index = write_scorecard(con, sources_root(database), out, language,
+                                    raw or settings.raw_dir())
+    except (ScorecardError, duckdb.Error, OSError) as exc:
+        _fail(str(exc).strip())
+    _say(str(index.resolve()), "")
 
 
 def main() -> None:

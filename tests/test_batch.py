@@ -140,7 +140,7 @@ def test_a_failed_summary_check_leaves_area_trends_and_exports_alone(tmp_path, m
     materialised = {e.materialization.asset_key.to_user_string()
                     for e in result.get_asset_materialization_events()}
     assert {"kpi_summaries", "kpi_trends"} <= materialised
-    assert not materialised & {"area_trends", "warehouse_exports"}
+    assert not materialised & {"area_trends", "warehouse_exports", "scorecard"}
     assert not (db.parent / "exports").exists()
     failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
     assert failed == ["summaries_add_up"]

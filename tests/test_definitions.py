@@ -63,6 +63,7 @@ def test_definitions_wire_every_asset_and_check():
         "kpi_trends",
         "area_trends",
         "warehouse_exports",
+        "scorecard",
     }
     checks = {c.asset_key.to_user_string(): c for c in graph.asset_check_keys}
     assert set(checks) == {"extracted_kpi_rows", "kpi_scores", "kpi_summaries", "kpi_trends"}
@@ -125,7 +126,7 @@ def test_fixture_report_materialises_with_passing_checks(instance, tmp_path):
     # The report's partition, then the tables over every loaded report.
     assert set(materialised) == {"extracted_kpi_rows", "warehouse_kpi_rows", "kpi_scores",
                                  "kpi_summaries", "kpi_trends", "area_trends",
-                                 "warehouse_exports"}
+                                 "warehouse_exports", "scorecard"}
     meta = materialised["extracted_kpi_rows"].materialization.metadata
     assert meta["dagster/row_count"].value == 68
     assert meta["entity"].value == "Comune di Milano"

@@ -159,7 +159,8 @@ def test_content_ingested_elsewhere_is_not_run_again(instance, raw, tmp_path):
     # The same run refreshed the summaries over every loaded report.
     summaries = {m.asset_key.to_user_string() for m in run.get_asset_materialization_events()
                  for m in [m.materialization] if m.partition is None}
-    assert summaries == {"kpi_summaries", "kpi_trends", "area_trends", "warehouse_exports"}
+    assert summaries == {"kpi_summaries", "kpi_trends", "area_trends", "warehouse_exports",
+                         "scorecard"}
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT report, kpis FROM summary_by_report").fetchall() == [
             (pdf.name, 2)]
@@ -196,7 +197,7 @@ def run_schedule_twice(instance, defs, db, when):
     }
     refresh = requests[-1]
     assert {k.to_user_string() for k in refresh.asset_selection} == {
-        "kpi_summaries", "kpi_trends", "area_trends", "warehouse_exports"
+        "kpi_summaries", "kpi_trends", "area_trends", "warehouse_exports", "scorecard"
     }
 
     # Launch them as the daemon would: the schedule's job, each run's asset subset.

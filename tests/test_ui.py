@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.ui]
 STARTUP_TIMEOUT = 90.0
 REPORTS = sorted([FIXTURE_PDF.name, FILE_NAME])
 ASSETS = {"report_pdf", "extracted_kpi_rows", "warehouse_kpi_rows", "kpi_scores",
-          "kpi_summaries", "kpi_trends", "area_trends", "warehouse_exports"}
+          "kpi_summaries", "kpi_trends", "area_trends", "warehouse_exports", "scorecard"}
 
 
 def free_port() -> int:
@@ -122,6 +122,7 @@ def test_asset_graph(webserver):
     assert graph["kpi_trends"] == {"kpi_scores"}
     assert graph["area_trends"] == {"kpi_trends"}
     assert graph["warehouse_exports"] == {"kpi_summaries", "area_trends"}
+    assert graph["scorecard"] == {"kpi_summaries", "kpi_trends", "area_trends"}
 
 
 def test_partitions_of_both_reports_are_materialised(webserver):

@@ -30,7 +30,7 @@ from ..extract import ReportError
 from ..quality.corrections import read_corrections
 from ..quality.schemas import ExtractedKpiRows, KpiSummary, KpiTrends, ScoredKpis
 from ..raw_folder import file_sha256, input_key
-from ..report import charts
+from ..report import charts, crops, scorecard
 from ..warehouse import store
 from ..warehouse.staging import ExtractionJob, StagedExtraction, extract_all
 from .checks import (
@@ -278,10 +278,44 @@ def kpi_scores(context: AssetExecutionContext, raw_reports: RawReportsResource,
             context.add_asset_metadata(score_metadata(report_kpis, info),
                                        partition_key=report)
         record_attempts(context, warehouse_db, attempts, con)
+        geometry = {report: store.source_rows(con, report) for report in reports}
+    write_source_crops(context, raw_reports, warehouse_db.database, geometry, infos)
     rows_by_report = {r: len(k) for r, k in by_report.items()}
     return MaterializeResult(check_results=[
         check_scores(context, warehouse_db, kpis),
         *check_row_warnings(context, findings, rows_by_report)])
+
+
+def write_source_crops(context: AssetExecutionContext, raw_reports: RawReportsResource,
+                       database: str, geometry: dict[str, pd.DataFrame], infos: dict) -> None:
+    """The picture of every row (report/crops.py), for the contents not pictured yet,
+    several reports side by side on the extraction's worker count. A picture is a
+    reader's aid, not data: a file that cannot be rendered, or that changed since it was
+    loaded, is a warning, and the run goes on."""
+    root, jobs, started = store.sources_root(database), [], time.perf_counter()
+    for report, rows in geometry.items():
+        if crops.missing_crops(rows, root).empty:
+            continue
+        path = raw_reports.path(report)
+        if not path.is_file() or file_sha256(path) != infos[report]["sha256"]:
+            context.log.warning(f"{report}: no source pictures, the file in raw/ is not "
+                                "the content that was loaded")
+            continue
+        try:
+            password = raw_reports.extract_options(report)["password"]
+        except ReportError as exc:
+            context.log.warning(f"{report}: no source pictures ({exc})")
+            continue
+        jobs.append(crops.CropJob(report, path, rows, root, password))
+    written = 0
+    for report, count, error in crops.write_all(jobs, raw_reports.extract_workers()):
+        written += count
+        if error:
+            context.log.warning(f"{report}: no source pictures ({error})")
+    context.add_asset_metadata({
+        "source_images_written": written,
+        "source_images_seconds": round(time.perf_counter() - started, 3),
+        "source_images": MetadataValue.path(str(root.resolve() / "sources"))})
 
 
 def score_metadata(kpis: pd.DataFrame, info: dict) -> dict:
@@ -324,6 +358,12 @@ INGEST_ASSETS = [extracted_kpi_rows, warehouse_kpi_rows, kpi_scores]
                   description="The summary, trend and ledger tables as Parquet files beside "
                   "the database (<db dir>/exports/), each replaced atomically: read these "
                   "while the UI is up, since a run holds the DuckDB file while it writes."),
+        AssetSpec("scorecard", deps=["kpi_summaries", "kpi_trends", "area_trends"],
+                  group_name="summaries", kinds={"html"}, skippable=True,
+                  description="The scorecard, a static site to open from disk (<db dir>/"
+                  "scorecard/index.html, report/scorecard.py): KPIs met / partial / not met "
+                  "/ unscorable per entity, year and area, year over year, every KPI linked "
+                  "to the picture of its PDF row."),
     ],
     check_specs=[SUMMARIES_ADD_UP, TRENDS_MATCH_SCHEMA, *TREND_WARNING_SPECS],
 )
@@ -353,9 +393,18 @@ def all_reports_tables(context: AssetExecutionContext, raw_reports: RawReportsRe
         yield area_trends_result(store.refresh_area_trends(con)["trend_by_area"], charts_dir)
         directory = store.exports_dir(warehouse_db.database)
         written = store.export_tables(con, directory)
-    yield MaterializeResult(asset_key="warehouse_exports", metadata={
-        "directory": MetadataValue.path(str(directory.resolve())),
-        "files": MetadataValue.md("\n".join(f"- `{p.name}`" for p in written.values())),
+        yield MaterializeResult(asset_key="warehouse_exports", metadata={
+            "directory": MetadataValue.path(str(directory.resolve())),
+            "files": MetadataValue.md("\n".join(f"- `{p.name}`" for p in written.values())),
+        })
+        started = time.perf_counter()
+        index = scorecard.write_scorecard(con, store.sources_root(warehouse_db.database),
+                                          store.scorecard_dir(warehouse_db.database),
+                                          raw_dir=raw_reports.directory).resolve()
+    yield MaterializeResult(asset_key="scorecard", metadata={
+        "index": MetadataValue.path(str(index)),
+        "open": MetadataValue.url(index.as_uri()),
+        "seconds": round(time.perf_counter() - started, 3),
     })
 
 

@@ -19,6 +19,11 @@ import pandas as pd
 LABEL_CHARS = 45
 MAX_ROWS = 40
 MAX_LABELLED_CELLS = 60
+# Drawn at the size the Dagster UI shows them (it does not scale images up): 100 dpi,
+# 11 pt labels, at least MIN_WIDTH_IN wide, so a one-report heatmap is not a thumbnail.
+DPI = 100
+FONT_SIZE = 11
+MIN_WIDTH_IN = 8.0
 KEPT_CHARTS = 50  # cache files kept, newest first
 
 
@@ -30,7 +35,7 @@ def _png(fig) -> bytes:
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
+    fig.savefig(buffer, format="png", dpi=DPI)
     plt.close(fig)
     return buffer.getvalue()
 
@@ -88,25 +93,28 @@ def _heatmap(shares: pd.DataFrame, title: str) -> bytes:
         title += f" (first {MAX_ROWS} of {total} rows)"
     rows, cols = max(len(shares), 1), max(len(shares.columns), 1)
     labels = [_short(str(r)) for r in shares.index]
-    # Room for the row labels measured up front (8 pt glyphs are at most ~5 pt wide), so
+    # Room for the row labels measured up front (11 pt glyphs are at most ~7 pt wide), so
     # the figure is drawn once, not laid out by a trial draw (bbox_inches="tight").
-    label_width = (5.0 * max(map(len, labels), default=0) + 16) / 72
-    plot_width = min(1.2 + 0.7 * cols, 12)
-    width, height = label_width + plot_width + 1.4, 1.2 + 0.26 * rows
+    label_width = (7.0 * max(map(len, labels), default=0) + 20) / 72
+    plot_width = max(min(1.5 + 1.0 * cols, 12), MIN_WIDTH_IN - label_width - 1.6)
+    width, height = label_width + plot_width + 1.6, 1.6 + 0.4 * rows
     fig, ax = plt.subplots(figsize=(width, height))
-    fig.subplots_adjust(left=label_width / width, right=1 - 1.4 / width,
-                        top=1 - 0.45 / height, bottom=0.45 / height)
+    fig.subplots_adjust(left=label_width / width, right=1 - 1.6 / width,
+                        top=1 - 0.6 / height, bottom=0.5 / height)
     image = ax.imshow(shares.to_numpy(dtype=float) if len(shares) else [[float("nan")]],
                       cmap="RdYlGn", vmin=0, vmax=100, aspect="auto")
-    ax.set_xticks(range(len(shares.columns)), [str(c) for c in shares.columns], fontsize=8)
-    ax.set_yticks(range(len(shares)), labels, fontsize=8)
+    ax.set_xticks(range(len(shares.columns)), [str(c) for c in shares.columns], fontsize=FONT_SIZE)
+    ax.set_yticks(range(len(shares)), labels, fontsize=FONT_SIZE)
     if rows * cols <= MAX_LABELLED_CELLS:
         for (i, j), value in pd.DataFrame(shares.to_numpy()).stack().items():
-            ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=7)
-    colorbar_axes = fig.add_axes((1 - 1.2 / width, 0.45 / height, 0.15 / width,
-                                  1 - 0.9 / height))
-    fig.colorbar(image, cax=colorbar_axes, label="KPIs met (%)")
-    ax.set_title(title, fontsize=10)
+            ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=FONT_SIZE)
+    colorbar_axes = fig.add_axes((1 - 1.35 / width, 0.5 / height, 0.18 / width,
+                                  1 - 1.1 / height))
+    colorbar = fig.colorbar(image, cax=colorbar_axes)
+    colorbar.set_label("KPIs met (%)", fontsize=FONT_SIZE)
+    colorbar.ax.tick_params(labelsize=FONT_SIZE - 1)
+    # Over the whole figure: the plot alone can be narrower than the title.
+    fig.text(0.02, 1 - 0.3 / height, title, ha="left", va="center", fontsize=FONT_SIZE + 2)
     return _png(fig)
 
 

@@ -553,6 +553,25 @@ def charts_dir(database: str | Path) -> Path:
     return Path(database).parent / "charts"
 
 
+def scorecard_dir(database: str | Path) -> Path:
+    """Where each ingest writes the scorecard site (report/scorecard.py)."""
+    return Path(database).parent / "scorecard"
+
+
+def sources_root(database: str | Path) -> Path:
+    """The folder `source_image` paths (report/crops.py) are relative to: the
+    warehouse file's own."""
+    return Path(database).parent
+
+
+def source_rows(con: duckdb.DuckDBPyConnection, report: str) -> pd.DataFrame:
+    """Every row of one report with its page geometry and the name of its picture."""
+    return con.execute(
+        "SELECT page, table_index, row_index, x0, top, x1, bottom, source_image "
+        "FROM kpi_facts WHERE report = $report ORDER BY page, row_index",
+        {"report": report}).df()
+
+
 def export_tables(con: duckdb.DuckDBPyConnection, directory: Path) -> dict[str, Path]:
     """Write EXPORT_TABLES as <directory>/<table>.parquet, each replaced atomically."""
     directory.mkdir(parents=True, exist_ok=True)
