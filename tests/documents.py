@@ -61,12 +61,14 @@ class DocStyle:
     area_size: float = 12
     area_bold: bool = True
     body_size: float = 9
+    verticals: bool = True  # False: horizontal rules only (found by the header finder)
 
 
 STYLES = {
     "numbered": DocStyle(),
     "unnumbered": DocStyle(numbered=False, section_size=14, area_size=11.5),
     "plain_areas": DocStyle(numbered=False, section_size=13, area_size=13, area_bold=False),
+    "horizontal_rules": DocStyle(verticals=False),
     "deck": DocStyle(numbered=False, deck=True, section_size=20, area_size=14,
                      body_size=10),
 }
@@ -181,7 +183,7 @@ class _Doc:
         for t in tops:
             c.line(x0, self.height - t, x0 + width, self.height - t)
         x = x0
-        for edge in [0.0] + [w for _, w in cols]:
+        for edge in [0.0] + [w for _, w in cols] if self.style.verticals else []:
             x += edge
             c.line(x, self.height - tops[0], x, self.height - tops[-1])
         return y
