@@ -4,7 +4,8 @@ The tables' rows, sections and areas are generated from a seeded vocabulary, so 
 row's cells *and* its section/area are known. A ``DocStyle`` says how the headings look:
 numbered (``3 Servizi``, ``3.2 Area ...``) or told apart by size/weight only, and a report
 (A4 portrait, text between tables) or a slide deck (landscape, the section as each
-slide's title); tables fully ruled or with horizontal rules only. Every document has what misleads a heading finder:
+slide's title); tables fully ruled or with horizontal rules only. Every document has
+what misleads a heading finder:
 
 * a document title on page 1 (larger than any heading) and, on every page, a running
   header and a footer with the page number;
