@@ -28,8 +28,11 @@ from .headings import (
     HeadingBlock,
     HeadingState,
     blocks_from_lines,
+    document_titles,
     is_running,
+    over,
     running_lines,
+    split_columns,
 )
 from .identity import ReportIdentity, identify_report
 from .limits import DEFAULT_MAX_PAGES, DEFAULT_MAX_SECONDS, Budget
@@ -148,7 +151,7 @@ def extract_report(
                 "corrupt", f"{path.name}: cannot parse PDF ({_describe(exc)})") from None
     _check_has_text(path, n_pages, page_lines, reader)
     identity = identify_report(path, title, first_text, [t.year for t in tables if t.year])
-    records = _assemble_rows(path.name, tables, running_lines(page_lines))
+    records = _assemble_rows(path.name, tables, running_lines(page_lines), title)
     warnings = [f"{path.name}: {w}" for w in reader.warnings]
     read = {t.page for t in tables}
     warnings += [
@@ -255,14 +258,21 @@ def _scan_pages(pages: Iterator, reader: PageReader
     for page in pages:
         words, scanned = reader.read(page)
         lines = group_lines(words)
-        page_lines.append([ln.text for ln in lines])
+        parts = split_columns(lines)
+        # Whole lines and their parts: a running header may be cut by a wide gap.
+        page_lines.append(list(dict.fromkeys([ln.text for ln in lines]
+                                             + [part.text for part in parts])))
         if page.page_number == 1:
             first_text = "\n".join(ln.text for ln in lines)
-        above = 0.0
         on_page: list[PageTable] = []
         for i, found in enumerate(_find_tables(page, words, carry, scanned)):
             grid = found.grid
-            before = [ln for ln in lines if ln.bottom <= grid.bbox[1] + 1 and ln.top >= above - 1]
+            x0, x1 = grid.bbox[0], grid.bbox[2]
+            # Headings over this table: below the last table above it in its columns.
+            above = max((t.grid.bbox[3] for t in on_page
+                         if t.grid.bbox[0] < x1 and t.grid.bbox[2] > x0), default=0.0)
+            before = [ln for ln in over(parts, x0, x1)
+                      if ln.bottom <= grid.bbox[1] + 1 and ln.top >= above - 1]
             on_page.append(PageTable(
                 page=page.page_number,
                 index=i + 1,
@@ -279,13 +289,13 @@ def _scan_pages(pages: Iterator, reader: PageReader
                 lines_above=[ln.text for ln in before],
                 ocr=scanned is not None and scanned.covers(grid.bbox),
             ))
-            above = grid.bbox[3]
         if not any(t.rows for t in on_page) and (labels := header_labels(lines)):
             headers[page.page_number] = labels
         if on_page:
-            below = [ln for ln in lines if ln.top >= above - 1]
-            on_page[-1].lines_below = [ln.text for ln in below]
-            on_page[-1].blocks_below = blocks_from_lines(below)
+            above = max(t.grid.bbox[3] for t in on_page)
+            on_page[-1].lines_below = [ln.text for ln in lines if ln.top >= above - 1]
+            on_page[-1].blocks_below = blocks_from_lines(
+                [ln for ln in parts if ln.top >= above - 1])
         tables += on_page
         carry = on_page[-1] if on_page else None
         page.close()
@@ -403,18 +413,30 @@ def _continues(prev: PageTable, table: PageTable, running: set[str]) -> bool:
     )
 
 
-def _assemble_rows(report: str, tables: list[PageTable], running: set[str]) -> list[dict]:
+def _assemble_rows(report: str, tables: list[PageTable], running: set[str],
+                   metadata_title: str = "") -> list[dict]:
+    """Rows with the section and area in force over their table (rules: headings.py)."""
+    def headings(blocks: list[HeadingBlock]) -> list[HeadingBlock]:
+        return [b for b in blocks if not is_running(b.text, running)
+                and not PAGE_NUMBER.fullmatch(b.text)]
+
+    first = next((t for t in tables if t.page == 1 and t.first_on_page), None)
+    titles = document_titles(
+        headings(first.blocks) if first else [],
+        [b for t in tables if t.page > 1 for b in headings(t.blocks)],
+        metadata_title,
+    )
     state = HeadingState()
     records = []
     orphans: list[HeadingBlock] = []  # headings left at the foot of the previous page
     for table in tables:
-        blocks = [b for b in table.blocks if not is_running(b.text, running)]
-        if not blocks and table.first_on_page:
-            blocks = orphans
+        blocks = [b for b in headings(table.blocks) if b.text not in titles]
+        if table.first_on_page:
+            blocks = orphans + blocks
         state.update(blocks, table.first_on_page, table.page_height)
         orphans = [
-            b for b in table.blocks_below
-            if not is_running(b.text, running) and state.is_heading_style(b)
+            b for b in headings(table.blocks_below)
+            if b.text not in titles and state.is_heading_style(b)
         ]
         for row in table.rows:
             records.append({
