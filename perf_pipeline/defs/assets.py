@@ -387,7 +387,7 @@ def all_reports_tables(context: AssetExecutionContext, raw_reports: RawReportsRe
                                checked[0], charts_dir)
         overview = store.trends_overview(con, PREVIEW_ROWS)
         yield trends_result(overview, [checked[1], *check_trend_warnings(
-            store.quality_findings(con, None, "warning"), overview["rows"])])
+            store.trend_findings(con), overview["rows"])])
         if not all(c.passed for c in checked):
             return
         yield area_trends_result(store.refresh_area_trends(con)["trend_by_area"], charts_dir)

@@ -307,13 +307,19 @@ def report_kpis(con: duckdb.DuckDBPyConnection, reports: str | list[str]) -> pd.
     ).df()
 
 
-def quality_findings(con: duckdb.DuckDBPyConnection, reports: list[str] | None,
+def quality_findings(con: duckdb.DuckDBPyConnection, reports: list[str],
                      severity: str) -> pd.DataFrame:
-    """Rows of quality_issues of one severity, of some reports (None: all)."""
+    """Rows of quality_issues of one severity, of some reports."""
     return con.execute(
         "SELECT * FROM quality_issues WHERE severity = $severity "
-        "AND ($reports IS NULL OR list_contains($reports, report))",
+        "AND list_contains($reports, report)",
         {"severity": severity, "reports": reports}).df()
+
+
+def trend_findings(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The findings across years (kpi_missing, target_changed), as rebuilt with the
+    trends: the rows quality_issues shows for them, without computing the others."""
+    return con.execute("SELECT * FROM trend_findings").df()
 
 
 def refresh_summaries(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -453,8 +459,8 @@ def replace_corrections(con: duckdb.DuckDBPyConnection, lines: list[dict],
     """Put the lines of corrections.csv for ``reports`` in the table `corrections`, with
     each report's digest (None: the lines naming no loaded report, which the scoring of
     no report writes). Part of the caller's transaction."""
-    loaded = set(loaded_reports(con))
     if reports is None:
+        loaded = set(loaded_reports(con))
         con.execute("DELETE FROM corrections WHERE report NOT IN (SELECT report FROM reports)")
         mine = [line for line in lines if line["report"] not in loaded]
     else:
