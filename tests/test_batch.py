@@ -1,5 +1,6 @@
-"""Several reports in one run: side-by-side extraction, per-report results, a bad report
-stopping only itself, staged extractions reused instead of parsed again."""
+"""Several reports in one run (the command line's batches): side-by-side extraction,
+per-report results, a bad report stopping the run and the command loading the others
+at once, staged extractions reused instead of parsed again."""
 
 from __future__ import annotations
 

@@ -86,19 +86,24 @@ defs.resolve_job_def("ingest_report").execute_in_process(
 def test_a_killed_sensor_run_is_closed_by_the_next_tick_and_its_report_ingested(tmp_path):
     """kill -9 of the process running a sensor-launched run leaves it STARTED, which with
     one run at a time would block every later run, and makes its report look queued.
-    The sensor's next tick marks it failed and asks for the report again."""
+    The sensor's next tick marks it failed and asks for the report again, though its
+    cursor has seen the file, with a run key not used before (the daemon launches it)."""
     from dagster import build_sensor_context
 
     from perf_pipeline.definitions import build_definitions
     from perf_pipeline.defs.runs import PROCESS_TAG
-    from perf_pipeline.defs.sensors import raw_reports_sensor
+    from perf_pipeline.defs.sensors import dump_cursor, raw_reports_sensor, run_key
+    from perf_pipeline.raw_folder import scan_reports
 
     raw, db, home, env = project_with_fixture(tmp_path)
-    victim = subprocess.Popen([sys.executable, "-c", SENSOR_RUN, str(raw), str(db),
-                               FIXTURE_PDF.name], cwd=REPO, env=env,
-                              start_new_session=True, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    files = scan_reports(raw)
     with instance_for_test(temp_dir=str(home)) as instance:
+        # What the tick that asked for the killed run requested.
+        first_key = run_key(instance, files[FIXTURE_PDF.name])
+        victim = subprocess.Popen([sys.executable, "-c", SENSOR_RUN, str(raw), str(db),
+                                   FIXTURE_PDF.name], cwd=REPO, env=env,
+                                  start_new_session=True, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:  # until its first step has tagged the run
             started = instance.get_run_records(RunsFilter(statuses=[DagsterRunStatus.STARTED]))
@@ -113,12 +118,14 @@ def test_a_killed_sensor_run_is_closed_by_the_next_tick_and_its_report_ingested(
         assert instance.get_run_by_id(run_id).status == DagsterRunStatus.STARTED
 
         defs = build_definitions(database=str(db), raw_dir=str(raw))
+        # That tick's cursor holds the file.
         context = build_sensor_context(instance=instance, definitions=defs,
-                                       resources=defs.resources)
+                                       resources=defs.resources, cursor=dump_cursor(files))
         result = raw_reports_sensor(context)
         assert instance.get_run_by_id(run_id).status == DagsterRunStatus.FAILURE
         [again] = result.run_requests
         assert again.partition_key == FIXTURE_PDF.name
+        assert again.run_key != first_key
         done = defs.resolve_job_def("ingest_report").execute_in_process(
             partition_key=again.partition_key, tags=again.tags, instance=instance)
         assert done.success

@@ -77,6 +77,16 @@ def test_definitions_wire_every_asset_and_check():
         assert graph.get_check_spec(key).description, key
 
 
+def test_a_backfill_runs_one_report_per_run():
+    """A UI backfill of many reports launches a run per report, so a bad one fails only
+    its own partition (Dagster fails or materialises a run's partitions together); the
+    command line's runs over a range of partitions are not backfills (test_batch.py)."""
+    defs = build_definitions(database=":memory:", raw_dir="raw")
+    for asset in ("extracted_kpi_rows", "warehouse_kpi_rows", "kpi_scores"):
+        policy = defs.resolve_assets_def(asset).backfill_policy
+        assert policy.max_partitions_per_run == 1, asset
+
+
 def test_executor_comes_from_the_environment(monkeypatch):
     def executor_of(job: str, executor=None) -> str:
         defs = build_definitions(database=":memory:", executor=executor)

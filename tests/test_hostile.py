@@ -195,7 +195,7 @@ def test_batch_loads_every_good_report_whole(batch, ground_truth):
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_screening_finds_what_extraction_would_without_parsing_pages(hostile_dir, name):
-    """screen_report (what the sensor runs before batching) raises the same kind as
+    """screen_report (what the sensor names unreadable files with) raises the same kind as
     extract_report for every file that cannot be opened; a slow page passes it."""
     _, kind, _ = HOSTILE[name]
     if kind == "timeout":

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 from dagster import (
     AssetKey,
+    AssetPartitionStatus,
     DagsterInstance,
     DefaultScheduleStatus,
     DefaultSensorStatus,
@@ -20,12 +21,15 @@ from dagster import (
     instance_for_test,
 )
 from pdfgen import KpiTable, build_report_pdf
+from reportlab.pdfgen import canvas
 
 from perf_pipeline.definitions import build_definitions
+from perf_pipeline.defs.assets import kpi_scores
 from perf_pipeline.defs.partitions import report_partitions
-from perf_pipeline.defs.runs import SHA256_TAG, TRIGGER_TAG
+from perf_pipeline.defs.runs import INPUT_TAG, SHA256_TAG, TRIGGER_TAG
 from perf_pipeline.defs.schedules import monthly_refresh
 from perf_pipeline.defs.sensors import raw_reports_sensor
+from perf_pipeline.extract import screen_report
 from perf_pipeline.raw_folder import file_sha256
 
 HEADER = ["Obiettivo", "KPI", "Target", "Target Raggiunto", "Risultato 2021"]
@@ -110,28 +114,33 @@ def test_new_file_then_nothing_then_changed_then_deleted(instance, raw, tmp_path
     assert instance.get_dynamic_partitions(report_partitions.name) == ["esempio_2021.pdf"]
 
 
-def test_files_that_arrive_together_are_one_run(instance, raw, tmp_path):
+def test_files_that_arrive_together_get_a_run_each(instance, raw, tmp_path):
     db = tmp_path / "w.duckdb"
     defs = build_definitions(database=str(db), raw_dir=str(raw))
     for year in (2019, 2020, 2021):
         small_report(raw / f"esempio_{year}.pdf", year=year)
     result = evaluate(instance, defs)
-    [run] = result.run_requests
-    assert run.partition_key is None and run.tags[TRIGGER_TAG] == "sensor"
-    assert (run.tags["dagster/asset_partition_range_start"],
-            run.tags["dagster/asset_partition_range_end"]) == ("esempio_2019.pdf",
-                                                               "esempio_2021.pdf")
-    # What the daemon launches: the job with the request's tags.
-    launched = defs.resolve_job_def("ingest_report").execute_in_process(
-        instance=instance, tags=run.tags, raise_on_error=False)
-    assert launched.success
+    names = [f"esempio_{y}.pdf" for y in (2019, 2020, 2021)]
+    assert [r.partition_key for r in result.run_requests] == names
+    assert len({r.run_key for r in result.run_requests}) == 3
+    assert all(r.tags[TRIGGER_TAG] == "sensor" for r in result.run_requests)
+    # What the daemon launches: the job for the request's partition, with its tags.
+    launched = [launch(instance, defs, r) for r in result.run_requests]
+    assert all(run.success for run in launched)
     with duckdb.connect(str(db), read_only=True) as con:
         ledger = con.execute("SELECT report, status, trigger, run_id FROM ingestion_ledger "
                              "ORDER BY report").fetchall()
-    assert ledger == [(f"esempio_{y}.pdf", "ingested", "sensor", launched.run_id)
-                      for y in (2019, 2020, 2021)]
+    assert ledger == [(n, "ingested", "sensor", run.run_id)
+                      for n, run in zip(names, launched, strict=True)]
     # The next tick finds nothing to do.
     assert evaluate(instance, defs, result.cursor).run_requests == []
+
+
+def launch(instance, defs, request: RunRequest):
+    """Execute a sensor's run request in process, as the daemon's run would."""
+    return defs.resolve_job_def("ingest_report").execute_in_process(
+        instance=instance, partition_key=request.partition_key, tags=request.tags,
+        raise_on_error=False)
 
 
 def test_content_ingested_elsewhere_is_not_run_again(instance, raw, tmp_path):
@@ -226,43 +235,57 @@ def run_schedule_twice(instance, defs, db, when):
     assert [r.partition_key for r in tick()] == [None]
 
 
-def test_a_good_report_stopped_by_bad_neighbours_is_ingested_on_the_next_tick(
-        instance, raw, tmp_path):
-    """Dropped together with reports that open but whose rows are unusable (quarantined
-    by the blocking check, so not screened out), the good report is skipped by their
-    run; the next tick asks for it again without them, and it loads."""
+def _blank_page(path):
+    """A PDF that opens and has a page, so screening passes it; extraction finds no text."""
+    doc = canvas.Canvas(str(path))
+    doc.showPage()
+    doc.save()
+
+
+def test_reports_that_fail_later_than_screening_fail_alone_in_the_same_tick(tmp_path, raw):
+    """Dropped together: a good report, one that opens but whose page has no text (fails
+    in parsing) and one whose rows are unusable (quarantined by the blocking check). Each
+    gets its own run; the good one is loaded by its run, its partition materialised,
+    while the bad ones' runs and partitions fail, with the reason in the ledger."""
     db = tmp_path / "w.duckdb"
     defs = build_definitions(database=str(db), raw_dir=str(raw))
     small_report(raw / "b_buono.pdf")
-    for name in ("a_vuoto.pdf", "c_appunti.pdf"):  # no KPI text in any row
-        build_report_pdf(raw / name, [KpiTable("S", "A", [["Ob", "", "10", "12", "100%"],
-                                                          ["Ob", "", "5", "5", "100%"]],
-                                               header=HEADER)])
-    first = evaluate(instance, defs)
-    [batch] = first.run_requests
-    job = defs.resolve_job_def("ingest_report")
-    stopped = job.execute_in_process(instance=instance, raise_on_error=False,
-                                     tags=batch.tags)
-    assert not stopped.success
-    [run_check] = [e for e in stopped.get_asset_check_evaluations() if e.partition is None]
-    assert run_check.metadata["quarantined_reports"].value == "a_vuoto.pdf, c_appunti.pdf"
+    _blank_page(raw / "a_bianca.pdf")
+    build_report_pdf(raw / "c_appunti.pdf", [KpiTable(  # no KPI text in any row
+        "S", "A", [["Ob", "", "10", "12", "100%"], ["Ob", "", "5", "5", "100%"]],
+        header=HEADER)])
+    screen_report(raw / "a_bianca.pdf")
+    screen_report(raw / "c_appunti.pdf")
+    # Partition status is read from the instance's asset status cache: an instance on
+    # disk, in tmp_path (see test_monthly_schedule_ingests_what_is_new_then_refreshes).
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    with instance_for_test(temp_dir=str(home)) as instance:
+        result = evaluate(instance, defs)
+        requests = {r.partition_key: r for r in result.run_requests}
+        assert sorted(requests) == ["a_bianca.pdf", "b_buono.pdf", "c_appunti.pdf"]
+        runs = {name: launch(instance, defs, r) for name, r in requests.items()}
+        assert {n: r.success for n, r in runs.items()} == {
+            "a_bianca.pdf": False, "b_buono.pdf": True, "c_appunti.pdf": False}
+        names = sorted(requests)
+        assert instance.get_status_by_partition(kpi_scores.key, names, report_partitions) == {
+            "a_bianca.pdf": AssetPartitionStatus.FAILED,
+            "b_buono.pdf": AssetPartitionStatus.MATERIALIZED,
+            "c_appunti.pdf": AssetPartitionStatus.FAILED}
+        # Nothing is asked for again: the failed ones wait for their files to change.
+        assert evaluate(instance, defs, result.cursor).run_requests == []
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("SELECT report, status, error LIKE '%kpi_text_present%' "
-                           "FROM ingestion_ledger ORDER BY report"
-                           ).fetchall() == [("a_vuoto.pdf", "quarantined", True),
-                                            ("b_buono.pdf", "skipped", False),
-                                            ("c_appunti.pdf", "quarantined", True)]
-    second = evaluate(instance, defs, first.cursor)
-    [again] = second.run_requests
-    assert again.partition_key == "b_buono.pdf"
-    done = job.execute_in_process(instance=instance, raise_on_error=False,
-                                  partition_key=again.partition_key, tags=again.tags)
-    assert done.success
-    with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM kpi_rows WHERE report = 'b_buono.pdf'"
-                           ).fetchall() == [(2,)]
-    # Asked once: the stopped run is marked, so later ticks do not ask again.
-    assert evaluate(instance, defs, second.cursor).run_requests == []
+        assert con.execute("SELECT report, count(*) FROM kpi_rows GROUP BY report"
+                           ).fetchall() == [("b_buono.pdf", 2)]
+        ledger = con.execute("SELECT report, status, error, run_id FROM ingestion_ledger "
+                             "ORDER BY report").fetchall()
+    assert [row[:2] for row in ledger] == [("a_bianca.pdf", "failed"),
+                                           ("b_buono.pdf", "ingested"),
+                                           ("c_appunti.pdf", "quarantined")]
+    assert [row[3] for row in ledger] == [runs[name].run_id for name in names]
+    assert ledger[0][2].startswith("a_bianca.pdf: no text on any of its 1 pages")
+    assert "kpi_text_present" in ledger[2][2]
+    assert "the columns were not found" in ledger[2][2]
 
 
 def test_changed_corrections_are_applied_by_the_sensor(instance, raw, tmp_path):
@@ -299,10 +322,10 @@ def test_changed_corrections_are_applied_by_the_sensor(instance, raw, tmp_path):
     assert evaluate(instance, defs).run_requests == []
 
 
-def test_an_unreadable_file_runs_alone_and_the_good_ones_load_together(instance, raw,
-                                                                        tmp_path):
-    """Files dropped together: the empty and the encrypted one get a run each (which
-    fails with its reason); the good ones share a run that loads them."""
+def test_unreadable_files_fail_in_their_own_runs_beside_the_good_ones(instance, raw,
+                                                                      tmp_path):
+    """Files dropped together: the empty and the encrypted one get a run each, which
+    fails with its reason; the good ones get theirs, which load them."""
     db = tmp_path / "w.duckdb"
     defs = build_definitions(database=str(db), raw_dir=str(raw))
     small_report(raw / "a_esempio_2020.pdf", year=2020)
@@ -312,26 +335,48 @@ def test_an_unreadable_file_runs_alone_and_the_good_ones_load_together(instance,
                      password="segreto")
     small_report(raw / "d_esempio_2021.pdf", year=2021)
     result = evaluate(instance, defs)
-    alone = sorted(r.partition_key for r in result.run_requests if r.partition_key)
-    [batch] = [r for r in result.run_requests if not r.partition_key]
-    assert alone == ["b_vuoto.pdf", "c_riservato.pdf"]
-    assert (batch.tags["dagster/asset_partition_range_start"],
-            batch.tags["dagster/asset_partition_range_end"]) == ("a_esempio_2020.pdf",
-                                                                 "d_esempio_2021.pdf")
-    # The bad files' partitions come after the good ones: the batch's range is the two.
-    assert instance.get_dynamic_partitions(report_partitions.name) == [
-        "a_esempio_2020.pdf", "d_esempio_2021.pdf", "b_vuoto.pdf", "c_riservato.pdf"]
-    job = defs.resolve_job_def("ingest_report")
-    launched = job.execute_in_process(instance=instance, tags=batch.tags,
-                                      raise_on_error=False)
-    assert launched.success
-    for name in alone:
-        failed = job.execute_in_process(instance=instance, partition_key=name,
-                                        raise_on_error=False)
-        assert not failed.success
+    assert [r.partition_key for r in result.run_requests] == [
+        "a_esempio_2020.pdf", "b_vuoto.pdf", "c_riservato.pdf", "d_esempio_2021.pdf"]
+    outcomes = {r.partition_key: launch(instance, defs, r).success
+                for r in result.run_requests}
+    assert outcomes == {"a_esempio_2020.pdf": True, "b_vuoto.pdf": False,
+                        "c_riservato.pdf": False, "d_esempio_2021.pdf": True}
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("SELECT report, status FROM ledger_latest ORDER BY report"
-                           ).fetchall() == [("a_esempio_2020.pdf", "ingested"),
-                                            ("b_vuoto.pdf", "failed"),
-                                            ("c_riservato.pdf", "failed"),
-                                            ("d_esempio_2021.pdf", "ingested")]
+        ledger = con.execute("SELECT report, status, error FROM ledger_latest ORDER BY report"
+                             ).fetchall()
+    assert [row[:2] for row in ledger] == [("a_esempio_2020.pdf", "ingested"),
+                                           ("b_vuoto.pdf", "failed"),
+                                           ("c_riservato.pdf", "failed"),
+                                           ("d_esempio_2021.pdf", "ingested")]
+    assert "empty" in ledger[1][2] and "0 bytes" in ledger[1][2]
+    assert "password required" in ledger[2][2]
+
+
+def test_a_content_that_comes_back_is_requested_again(instance, raw, tmp_path):
+    """The run key is the file's content and corrections with its partition's run count:
+    a tick evaluated again asks for the same run (the daemon launches it once), and a
+    correction removed again (the content ingested before it) gets a run of its own."""
+    db = tmp_path / "w.duckdb"
+    defs = build_definitions(database=str(db), raw_dir=str(raw))
+    pdf = small_report(raw / "esempio_2021.pdf")
+    first = evaluate(instance, defs)
+    assert [r.run_key for r in evaluate(instance, defs).run_requests] == [
+        r.run_key for r in first.run_requests]
+    [run] = first.run_requests
+    assert launch(instance, defs, run).success
+    corrections = raw / "corrections.csv"
+    corrections.write_text("report,page,kpi,column,corrected_value,note\n"
+                           f"{pdf.name},2,Pratiche evase,achieved,8,misprint\n",
+                           encoding="utf-8")
+    second = evaluate(instance, defs, first.cursor)
+    [corrected] = second.run_requests
+    assert launch(instance, defs, corrected).success
+    corrections.unlink()
+    third = evaluate(instance, defs, second.cursor)
+    [back] = third.run_requests
+    assert back.tags[INPUT_TAG] == run.tags[INPUT_TAG]  # the first content again
+    assert back.run_key not in {run.run_key, corrected.run_key}
+    assert launch(instance, defs, back).success
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT achieved FROM kpis WHERE kpi = 'Pratiche evase'"
+                           ).fetchall() == [("12",)]

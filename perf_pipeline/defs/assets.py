@@ -86,10 +86,11 @@ def preview(frame: pd.DataFrame, columns: list[str]) -> MetadataValue:
 
 
 
-# A backfill of many reports is one run: extracted side by side, loaded by one writer.
-# (backfill_policy is a beta parameter of @asset.)
+# A backfill runs one report per run, so each partition's status is its report's own
+# (Dagster cannot fail one partition of a run while the others materialise). Bulk loads
+# go through `perf-pipeline ingest`, which batches. (backfill_policy is a beta parameter.)
 warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=BetaWarning)
-ONE_RUN_PER_BACKFILL = BackfillPolicy.single_run()
+ONE_RUN_PER_REPORT = BackfillPolicy.multi_run(max_partitions_per_run=1)
 
 report_pdf = AssetSpec(
     key="report_pdf",
@@ -124,7 +125,7 @@ def extraction_metadata(staged: StagedExtraction, reused: bool) -> dict:
 @asset(
     deps=[report_pdf],
     partitions_def=report_partitions,
-    backfill_policy=ONE_RUN_PER_BACKFILL,
+    backfill_policy=ONE_RUN_PER_REPORT,
     group_name="extract",
     kinds={"python", "pdf"},
     metadata=column_schema(ExtractedKpiRows),
@@ -220,7 +221,7 @@ def load_all(context, con, stage, reports: list[str]) -> None:
 @asset(
     deps=[extracted_kpi_rows],
     partitions_def=report_partitions,
-    backfill_policy=ONE_RUN_PER_BACKFILL,
+    backfill_policy=ONE_RUN_PER_REPORT,
     group_name="warehouse",
     kinds={"duckdb"},
     metadata=column_schema(ExtractedKpiRows),
@@ -248,7 +249,7 @@ def warehouse_kpi_rows(context: AssetExecutionContext, warehouse_db: WarehouseRe
 @asset(
     deps=[warehouse_kpi_rows],
     partitions_def=report_partitions,
-    backfill_policy=ONE_RUN_PER_BACKFILL,
+    backfill_policy=ONE_RUN_PER_REPORT,
     group_name="warehouse",
     kinds={"duckdb", "sql"},
     metadata=column_schema(ScoredKpis),

@@ -12,9 +12,10 @@ from dagster import AssetSelection, define_asset_job
 ingest_report_job = define_asset_job(
     name="ingest_report",
     selection=AssetSelection.groups("extract", "warehouse", "summaries", "trends"),
-    description="Extract, validate, load and score report PDFs (one partition, or a range "
-    "of partitions in one run: what `perf-pipeline ingest` and backfills launch), then "
-    "rebuild the summary and trend tables and their Parquet exports.",
+    description="Extract, validate, load and score report PDFs (one partition: what the "
+    "sensor, the schedule and backfills launch; or a range of partitions in one run: what "
+    "`perf-pipeline ingest` launches), then rebuild the summary and trend tables and their "
+    "Parquet exports.",
 )
 
 refresh_summaries_job = define_asset_job(

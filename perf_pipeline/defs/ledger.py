@@ -1,11 +1,11 @@
 """The ingestion ledger of a run: what each step records for each report of its run.
 
 The partitioned steps write one attempt per report and run (sql/05_ledger.sql). A report
-that stops a run of several is recorded with its reason, and the run's other reports as
-`skipped`, so `perf-pipeline ingest` knows which to run again.
+that stops a run of several (the command line's batches; the sensor, the schedule and UI
+backfills run one report per run) is recorded with its reason, and the run's other
+reports as `skipped`, so `perf-pipeline ingest` knows which to run again.
 """
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,7 +13,7 @@ from dagster import Failure
 
 from ..warehouse import store
 from .resources import WarehouseResource
-from .runs import STOPPED_BY_TAG, TRIGGER_TAG
+from .runs import TRIGGER_TAG
 
 # The skipped reports a run's failure message names (the ledger lists them all).
 NAMED_OTHERS = 10
@@ -43,8 +43,6 @@ def record_stopped(context, warehouse_db: WarehouseResource,
     """Record report -> (status, error) of the reports that stopped this run, and the
     other reports of the run as skipped."""
     culprits = ", ".join(sorted(errors))
-    # The sensor reads this tag to run the other reports again, without the culprits.
-    context.instance.add_run_tags(context.run.run_id, {STOPPED_BY_TAG: json.dumps(sorted(errors))})
     record_attempts(context, warehouse_db, {
         **{r: (status, {"error": error}) for r, (status, error) in errors.items()},
         **{r: ("skipped", {"error": f"not loaded: {culprits} of the same run failed"})
@@ -61,9 +59,8 @@ def stop_batch(context, warehouse_db: WarehouseResource, errors: dict[str, tuple
     if others:
         named = ", ".join(others[:NAMED_OTHERS]) + (
             f" and {len(others) - NAMED_OTHERS} more" if len(others) > NAMED_OTHERS else "")
-        described += (f"\nNot loaded, because of the report(s) above: {named}. The raw/ "
-                      "sensor runs them again without it at its next tick (or run "
-                      "`perf-pipeline ingest`).")
+        described += (f"\nNot loaded by this run, because of the report(s) above: {named} "
+                      "(`perf-pipeline ingest` runs them again at once without it).")
     return Failure(description=described, metadata=metadata or {})
 
 

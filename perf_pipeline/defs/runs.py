@@ -10,7 +10,6 @@ history, materialisations and check results afterwards.
 
 from __future__ import annotations
 
-import json
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,18 +39,15 @@ TRIGGER_TAG = "perf_pipeline/trigger"
 SHA256_TAG = "perf_pipeline/sha256"
 # The content and the corrections it is scored with (raw_folder.input_key).
 INPUT_TAG = "perf_pipeline/input"
-# Set on a run that a failed or quarantined report stopped: those reports (JSON list);
-# and once the sensor has asked for the run's other reports again.
-STOPPED_BY_TAG = "perf_pipeline/stopped_by"
-RETRIED_TAG = "perf_pipeline/others_retried"
 # The last step of an ingest run; its materialisation carries the file's sha256 and
 # input key.
 INGESTED_ASSET = AssetKey("kpi_scores")
 # A run keeps its events and every report's metadata in memory until it ends: a bigger
-# batch is split into runs of this many reports, so memory stays flat however many
-# files wait (measured peak: about 306 MB for 1 report, 350 MB for 100).
+# batch of the command line is split into runs of this many reports, so memory stays
+# flat however many files wait (measured peak: about 306 MB for 1 report, 350 MB for 100).
 MAX_REPORTS_PER_RUN = 100
-# The documented run tags of a backfill over a range of partitions (one run, many keys).
+# The documented run tags of one run over a range of partitions (the command line's
+# batches; the sensor, the schedule and UI backfills launch a run per report).
 PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
 PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 PENDING_RUN_STATUSES = [
@@ -226,33 +222,6 @@ def close_dead_runs(instance: DagsterInstance) -> list[str]:
             instance.report_run_failed(record.dagster_run, DIED)
             closed.append(record.dagster_run.run_id)
     return closed
-
-
-def run_partitions(run, order: list[str]) -> list[str]:
-    """The report partitions one run covered (a single key, or a range of keys)."""
-    tags = run.tags
-    if "dagster/partition" in tags:
-        return [tags["dagster/partition"]]
-    start, end = tags.get(PARTITION_RANGE_START_TAG), tags.get(PARTITION_RANGE_END_TAG)
-    if start in order and end in order:
-        return order[order.index(start):order.index(end) + 1]
-    return []
-
-
-def stopped_runs_to_retry(instance: DagsterInstance, order: list[str]
-                          ) -> list[tuple[str, list[str]]]:
-    """(run id, its reports that were only skipped) of the ingest runs that one of their
-    reports stopped and whose others nobody ran again yet."""
-    found = []
-    for record in instance.get_run_records(
-            RunsFilter(job_name="ingest_report", statuses=[DagsterRunStatus.FAILURE]),
-            limit=MAX_REPORTS_PER_RUN):
-        run = record.dagster_run
-        if STOPPED_BY_TAG not in run.tags or RETRIED_TAG in run.tags:
-            continue
-        culprits = set(json.loads(run.tags[STOPPED_BY_TAG]))
-        found.append((run.run_id, [p for p in run_partitions(run, order) if p not in culprits]))
-    return found
 
 
 def register_reports(instance: DagsterInstance, names: list[str]) -> None:

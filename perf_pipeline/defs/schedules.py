@@ -1,12 +1,12 @@
 """The monthly re-check of raw/, for deployments where the raw/ sensor is switched off.
 
 On the 1st of every month at 06:00 Europe/Rome it registers any new PDF as a partition,
-requests an ingest run for every file whose content was not ingested yet (the same rule
-as the sensor: compared with the instance's materialisations and waiting runs, never
-with the DuckDB file), then one run that refreshes the summaries, trends and Parquet
-exports. With one run at a time (dagster_home/dagster.yaml) the refresh runs last.
-Schedules, like sensors, need the daemon (`dagster dev` starts it); without any daemon,
-run `make run` from cron instead.
+requests an ingest run of its own for every file whose content was not ingested yet (the
+same rule as the sensor: compared with the instance's materialisations and waiting runs,
+never with the DuckDB file; one report per run, so a bad one fails alone), then one run
+that refreshes the summaries, trends and Parquet exports. With one run at a time
+(dagster_home/dagster.yaml) the refresh runs last. Schedules, like sensors, need the
+daemon (`dagster dev` starts it); without any daemon, run `make run` from cron instead.
 """
 
 from __future__ import annotations

@@ -1,5 +1,10 @@
-"""The raw/ sensor: an ingest run for the PDFs that arrived together (one per changed
-PDF); the summaries refresh is part of the run.
+"""The raw/ sensor: one ingest run per new or changed PDF (the summaries refresh is part
+of the run).
+
+A run covers one report, so its run status and its partition's status are that report's
+own: a report that fails to read, parse, validate or load fails its own run, and the
+others' runs load them (Dagster cannot fail one partition of a multi-partition run while
+the others materialise, dagster-io/dagster#17836).
 
 It is on by default in the project's instance (`dagster dev` runs the daemon that
 ticks them). The raw/ sensor never opens the DuckDB file (a run may hold it): what was
@@ -8,13 +13,14 @@ already ingested comes from its cursor and from the instance's materialisations.
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from dagster import (
     AssetObservation,
+    DagsterInstance,
     DefaultSensorStatus,
     RunRequest,
+    RunsFilter,
     SensorEvaluationContext,
     SensorResult,
     sensor,
@@ -26,16 +32,7 @@ from .assets import report_pdf
 from .jobs import ingest_report_job
 from .partitions import report_partitions
 from .resources import RawReportsResource
-from .runs import (
-    RETRIED_TAG,
-    TRIGGER_TAG,
-    already_handled,
-    batch_run_options,
-    close_dead_runs,
-    contiguous_batches,
-    run_tags,
-    stopped_runs_to_retry,
-)
+from .runs import already_handled, close_dead_runs, run_tags
 
 
 def load_cursor(cursor: str | None) -> dict[str, ReportFile]:
@@ -49,50 +46,58 @@ def dump_cursor(files: dict[str, ReportFile]) -> str:
                       sort_keys=True)
 
 
-def screened(raw_reports: RawReportsResource, name: str) -> bool:
-    """The file opens as a PDF with pages (extract.screen_report: milliseconds)."""
+def unreadable_reason(raw_reports: RawReportsResource, name: str) -> str | None:
+    """Why the file does not open as a PDF with pages (extract.screen_report:
+    milliseconds, no page parsed), or None."""
     try:
         screen_report(raw_reports.path(name), **raw_reports.extract_options(name))
-    except ReportError:
-        return False
-    return True
+    except ReportError as exc:
+        return str(exc)
+    return None
+
+
+def run_key(instance: DagsterInstance, file: ReportFile) -> str:
+    """The file's content and corrections, and how many runs its partition had: a tick
+    evaluated again never requests a content twice, while a content that comes back
+    (a file restored, a correction removed) or whose run died is requested again."""
+    runs = instance.get_runs_count(RunsFilter(tags={"dagster/partition": file.name}))
+    return f"{file.name}:{file.key}:{runs}"
 
 
 @sensor(
     job=ingest_report_job,
     minimum_interval_seconds=30,
     default_status=DefaultSensorStatus.RUNNING,
-    description="Watches raw/: a new PDF gets its partition and an ingest run, a changed one "
-    "(new sha256) or one whose lines of raw/corrections.csv changed is ingested again, a "
-    "deleted one is reported (rows stay until `perf-pipeline forget`).",
+    description="Watches raw/: a new PDF gets its partition and an ingest run of its own, a "
+    "changed one (new sha256) or one whose lines of raw/corrections.csv changed is ingested "
+    "again, a deleted one is reported (rows stay until `perf-pipeline forget`).",
 )
 def raw_reports_sensor(
     context: SensorEvaluationContext, raw_reports: RawReportsResource
 ) -> SensorResult:
-    # A run killed with its process would hold the queue (one run at a time) for good.
-    for run_id in close_dead_runs(context.instance):
-        context.log.warning(f"run {run_id} was left started by a process that is gone: "
-                            "marked failed, its reports are ingested again")
     seen = load_cursor(context.cursor)
     files = scan_reports(raw_reports.directory, seen)
     changes = compare({n: f.key for n, f in files.items()},
                       {n: f.key for n, f in seen.items()})
+    to_ingest = set(changes.to_ingest)
+    # A run killed with its process would hold the queue (one run at a time) for good;
+    # its report goes again.
+    for run_id in close_dead_runs(context.instance):
+        run = context.instance.get_run_by_id(run_id)
+        report = run.tags.get("dagster/partition") if run else None
+        context.log.warning(f"run {run_id} was left started by a process that is gone: "
+                            f"marked failed{f', {report} is ingested again' if report else ''}")
+        if report in files:
+            to_ingest.add(report)
     partitions = set(context.instance.get_dynamic_partitions(report_partitions.name))
+    new_partitions = sorted(n for n in files if n not in partitions)
 
-    # A file that cannot even be opened (empty, not a PDF, truncated, encrypted, no
-    # pages) runs alone: it fails in its own run, with its reason, and never stops a
-    # batch of good ones; its partition is added after the good ones, which stay
-    # neighbours (a batch is a range of partitions).
-    unreadable = {n for n in changes.to_ingest if not screened(raw_reports, n)}
-    new_partitions = sorted((n for n in files if n not in partitions),
-                            key=lambda n: (n in unreadable, n))
-    runs, events, waiting = [], [], []
-    for name in changes.to_ingest:
+    runs, events = [], []
+    for name in sorted(to_ingest):
         file = files[name]
         if already_handled(context.instance, file):
             context.log.info(f"{name}: sha256 {file.sha256[:12]} already ingested or queued")
             continue
-        waiting.append(name)
         if name in changes.changed:
             new_pdf = seen[name].sha256 != file.sha256
             events.append(AssetObservation(
@@ -100,17 +105,12 @@ def raw_reports_sensor(
                 metadata={"event": "changed" if new_pdf else "corrections changed",
                           "sha256": file.sha256, "size_bytes": file.size},
             ))
-    # Reports that a bad neighbour stopped (skipped in a run of the UI, the sensor or the
-    # schedule) go again at once, without it: one bad file never holds the others back.
-    order_now = context.instance.get_dynamic_partitions(report_partitions.name)
-    for run_id, skipped in stopped_runs_to_retry(context.instance, order_now):
-        again = [n for n in skipped if n in files and n not in waiting
-                 and not already_handled(context.instance, files[n])]
-        if again:
-            context.log.info(f"run {run_id} was stopped by another report: ingesting "
-                             f"{', '.join(again)} again without it")
-        waiting += again
-        context.instance.add_run_tags(run_id, {RETRIED_TAG: "true"})
+        reason = unreadable_reason(raw_reports, name)
+        if reason:  # said at once in the tick's log; its run fails with the same reason
+            context.log.warning(f"{reason}: its run will fail; the other reports are not "
+                                "affected")
+        runs.append(RunRequest(run_key=run_key(context.instance, file), partition_key=name,
+                               tags=run_tags(file, "sensor")))
     for name in changes.deleted:
         context.log.warning(
             f"{name} is no longer in raw/: its rows stay in the warehouse until "
@@ -122,23 +122,6 @@ def raw_reports_sensor(
                 metadata={"event": "deleted from raw/",
                           "remove_rows_with": f"perf-pipeline forget {name}"},
             ))
-    alone = sorted(unreadable & set(waiting))
-    for name in alone:
-        context.log.warning(f"{name} cannot be read; it is ingested alone, so that its "
-                            "failure stops no other report")
-        runs.append(RunRequest(partition_key=name, tags=run_tags(files[name], "sensor")))
-    # Files that arrive together go in one run (the partitions this tick adds are
-    # neighbours); the other ones run alone.
-    order = [*context.instance.get_dynamic_partitions(report_partitions.name), *new_partitions]
-    for batch in contiguous_batches(order, set(waiting) - unreadable):
-        if len(batch) == 1:
-            runs.append(RunRequest(partition_key=batch[0],
-                                   tags=run_tags(files[batch[0]], "sensor")))
-        else:
-            contents = hashlib.sha256("".join(files[n].key for n in batch).encode())
-            runs.append(RunRequest(
-                run_key=f"{batch[0]}..{batch[-1]}:{contents.hexdigest()[:16]}",
-                tags={TRIGGER_TAG: "sensor", **batch_run_options(batch)["tags"]}))
     return SensorResult(
         run_requests=runs,
         dynamic_partitions_requests=(
