@@ -85,10 +85,11 @@ def raw_reports_sensor(
     for run_id in close_dead_runs(context.instance):
         run = context.instance.get_run_by_id(run_id)
         report = run.tags.get("dagster/partition") if run else None
+        again = report if report in files else None
         context.log.warning(f"run {run_id} was left started by a process that is gone: "
-                            f"marked failed{f', {report} is ingested again' if report else ''}")
-        if report in files:
-            to_ingest.add(report)
+                            f"marked failed{f', {again} is ingested again' if again else ''}")
+        if again:
+            to_ingest.add(again)
     partitions = set(context.instance.get_dynamic_partitions(report_partitions.name))
     new_partitions = sorted(n for n in files if n not in partitions)
 
