@@ -141,7 +141,8 @@ def _ingest(raw_dir: str, database: str, force: bool) -> None:
 
         # Parsing starts now, on other cores, while Dagster loads (the extract step reuses it).
         prefetching = staging.prefetch(
-            _extraction_jobs(raw_dir, [files[n] for n in to_ingest]),
+            _extraction_jobs(raw_dir, [files[n] for n in to_ingest],
+                             store.sources_root(database)),
             staging.ExtractionStage(staging.default_directory(database)), settings.workers())
 
     from dagster import DagsterInstance
@@ -253,7 +254,7 @@ def _forget(reports: list[str], raw_dir: str, database: str) -> None:
         raise typer.Exit(1)
 
 
-def _extraction_jobs(raw_dir: str, files: list) -> list:
+def _extraction_jobs(raw_dir: str, files: list, crops_root: Path) -> list:
     """What the prefetch extracts: each file with its options (a file whose options are
     broken is left to the extract step, which reports it)."""
     from .extract import ReportError
@@ -265,7 +266,8 @@ def _extraction_jobs(raw_dir: str, files: list) -> list:
             options = settings.extract_options(raw_dir, file.name)
         except ReportError:
             continue
-        jobs.append(ExtractionJob(file.name, Path(raw_dir) / file.name, file.sha256, options))
+        jobs.append(ExtractionJob(file.name, Path(raw_dir) / file.name, file.sha256, options,
+                                  crops_root))
     return jobs
 
 

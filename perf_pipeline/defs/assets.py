@@ -141,6 +141,7 @@ def extracted_kpi_rows(
     context.instance.add_run_tags(context.run.run_id, process_tag(context))
     reports = list(context.partition_keys)
     stage = warehouse_db.stage()
+    crops_root = store.sources_root(warehouse_db.database)
     started = time.perf_counter()
     jobs, reused, errors, kinds, attempts = [], [], {}, {}, {}
     for report in reports:
@@ -157,7 +158,7 @@ def extracted_kpi_rows(
         if present and stage.reusable_after_lock(report, sha256):
             reused.append(report)
         else:
-            jobs.append(ExtractionJob(report, path, sha256, options))
+            jobs.append(ExtractionJob(report, path, sha256, options, crops_root))
     record_attempts(context, warehouse_db, attempts)
 
     scheduler = raw_reports.extract_scheduler()

@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from ..extract import Extraction
 
 
-SCHEMA_FILES = ["00_schema.sql", "01_macros.sql", "02_corrections.sql", "02_views.sql",
-                "05_ledger.sql", "08_quality_issues.sql"]
+SCHEMA_FILES = ["00_schema.sql", "00_names.sql", "01_macros.sql", "02_corrections.sql",
+                "02_views.sql", "05_ledger.sql", "08_quality_issues.sql"]
 SUMMARY_TABLES = ["summary_by_report", "summary_by_area", "summary_by_objective",
                   "summary_by_status"]
 AREA_TREND_TABLES = ["trend_by_area"]
