@@ -11,7 +11,9 @@ what misleads a heading finder:
   header and a footer with the page number;
 * a section heading left at the bottom of a page, its area and table on the next page
   (and once a section and area heading both left there);
-* a page with two tables side by side, each under its own area subtitle;
+* a page with two tables side by side, each under its own area subtitle (a gutter
+  apart; ``SIDE_BY_SIDE`` varies the gutter, drops the right table lower, or prints it
+  without a subtitle: it then continues the area in force);
 * a bold first cell in every table's first column (it must stay a cell).
 """
 
@@ -63,6 +65,11 @@ class DocStyle:
     area_bold: bool = True
     body_size: float = 9
     verticals: bool = True  # False: horizontal rules only (found by the header finder)
+    # The side-by-side pair: white between the tables, how much lower the right one
+    # starts, and whether it has its own subtitle.
+    gutter: float = 20
+    right_drop: float = 0
+    right_subtitle: bool = True
 
 
 STYLES = {
@@ -72,6 +79,14 @@ STYLES = {
     "horizontal_rules": DocStyle(verticals=False),
     "deck": DocStyle(numbered=False, deck=True, section_size=20, area_size=14,
                      body_size=10),
+}
+# Side-by-side pairs with horizontal rules only, laid out otherwise than in STYLES.
+SIDE_BY_SIDE = {
+    "narrow_gutter": DocStyle(verticals=False, gutter=7),
+    "wide_gutter": DocStyle(verticals=False, gutter=70, numbered=False, section_size=14,
+                            area_size=11.5),
+    "right_lower": DocStyle(verticals=False, right_drop=47),
+    "right_untitled": DocStyle(verticals=False, right_subtitle=False, gutter=30),
 }
 
 
@@ -231,19 +246,23 @@ def build_document_pdf(path: Path, style: DocStyle, tables: list[DocTable]) -> P
         foot_room = 90 if n + 1 in (1, 3) else 0
         if n == 2 and len(group) >= 2:  # two tables side by side, each under its subtitle
             pair, group = group[:2], group[2:]
-            half = (full - 20) / 2
-            need = max(doc.table_height(t, half, False) for t in pair) + 60
+            gutter = style.gutter
+            half = (full - gutter) / 2
+            need = max(doc.table_height(t, half, False) + k * style.right_drop
+                       for k, t in enumerate(pair)) + 60
             if doc.room() < need + (0 if group else foot_room):
                 doc.new_page()
             top = doc.y
+            bottoms = []
             for k, t in enumerate(pair):
-                doc.y = top
+                drop = k * style.right_drop
                 size = style.area_size
-                doc.text(doc.margin + k * (half + 20), top + size * 1.6, t.area,
-                         BOLD if style.area_bold else REGULAR, size)
-            doc.y = top + style.area_size * 2.2
-            doc.y = max(doc.table(t, doc.margin + k * (half + 20), half, False)
-                        for k, t in enumerate(pair)) + 10
+                if k == 0 or style.right_subtitle:
+                    doc.text(doc.margin + k * (half + gutter), top + drop + size * 1.6,
+                             t.area, BOLD if style.area_bold else REGULAR, size)
+                doc.y = top + drop + size * 2.2
+                bottoms.append(doc.table(t, doc.margin + k * (half + gutter), half, False))
+            doc.y = max(bottoms) + 10
         for t in group:
             last = t is group[-1]
             if doc.room() < doc.table_height(t, full) + 50 + (foot_room if last else 0):
@@ -276,12 +295,16 @@ def side_by_side_tables(tables: list[DocTable]) -> list[DocTable]:
 
 
 def build_document(path: Path, name: str, seed: int = 7) -> tuple[Path, list[DocTable]]:
-    """Print style ``name`` and return its ground truth, in reading order."""
-    style = STYLES[name]
+    """Print style ``name`` (of STYLES or SIDE_BY_SIDE) and return its ground truth, in
+    reading order."""
+    style = STYLES[name] if name in STYLES else SIDE_BY_SIDE[name]
     tables = make_tables(seed, style)
     build_document_pdf(path, style, tables)
     if not style.deck:
-        for t in side_by_side_tables(tables):
+        pair = side_by_side_tables(tables)
+        for t in pair:
             for row in t.rows:
                 row["objective"] = ""
+        if pair and not style.right_subtitle:  # no heading: the area in force
+            pair[1].area = pair[0].area
     return path, tables

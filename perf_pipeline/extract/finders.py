@@ -5,6 +5,12 @@ a browser or a word processor often rule a table with horizontal lines only: und
 header and under each row. Such a table is found from its header instead: a band of
 header labels from the KPI vocabulary sitting on a horizontal rule.
 
+- Side by side: every wide piece of a rule may carry a header, so two tables printed
+  side by side (their rules at one height, a gutter between the pieces) are two tables,
+  each over its own piece's width. A table's rows go down to the next header under it,
+  not one beside it, and the pieces of a rule lying wholly beside a table, past a gap,
+  are its neighbour's rule, not one that stops this table's rows.
+
 - Columns: one per header label. The boundary between two columns lies in the white
   "river" between their labels that no text of the table crosses; a band of text that
   would close a river (prose, a heading across the page) is not part of the table.
@@ -224,19 +230,26 @@ class PageTables:
     # -- headers ---------------------------------------------------------------------
 
     def headers(self, taken: list[BBox]) -> list[Header]:
-        """Header bands sitting on a rule, outside (or wider than) the tables found."""
+        """Header bands sitting on a rule, outside (or wider than) the tables found.
+
+        Each wide piece of a rule may carry a header: two tables side by side have
+        their header rules at one height, a gutter apart (the longest piece first, so
+        a rule broken under one table keeps its table)."""
         found: list[Header] = []
         min_width = HEADER_RULE_SHARE * float(self.page.width)
         for i, level in enumerate(self.levels):
-            x0, x1 = level.longest
-            if x1 - x0 < min_width or any(_inside(level.y, x0, x1, b) for b in taken):
-                continue
-            if found and (level.y <= found[-1].bottom + 1 or self._white_gap(
-                    found[-1].bottom, level.y, found[-1].x0, found[-1].x1)):
-                continue
-            header = self._header_on(i, x0, x1)
-            if header is not None:
-                found.append(header)
+            pieces = sorted((s for s in level.spans if s[1] - s[0] >= min_width),
+                            key=lambda s: s[0] - s[1])
+            for x0, x1 in pieces:
+                if any(_inside(level.y, x0, x1, b) for b in taken):
+                    continue
+                last = next((h for h in reversed(found) if h.x0 < x1 and h.x1 > x0), None)
+                if last is not None and (level.y <= last.bottom + 1 or self._white_gap(
+                        last.bottom, level.y, last.x0, last.x1)):
+                    continue
+                header = self._header_on(i, x0, x1)
+                if header is not None:
+                    found.append(header)
         return found
 
     def _white_gap(self, top: float, bottom: float, x0: float, x1: float) -> bool:
@@ -313,7 +326,10 @@ class PageTables:
         headers = self.headers(taken)
         tables = []
         for i, header in enumerate(headers):
-            stop = headers[i + 1].top if i + 1 < len(headers) else float(self.page.height)
+            # Rows go down to the next header under this one (not one beside it).
+            stop = min((h.top for h in headers[i + 1:]
+                        if h.top > header.bottom and h.x0 < header.x1 and h.x1 > header.x0),
+                       default=float(self.page.height))
             rivers = _initial_rivers(header.labels)
             if not all(rivers):  # labels that touch: no column boundary to find
                 continue
@@ -449,10 +465,12 @@ class PageTables:
 
 def _row_rule(level: Level, x0: float, x1: float) -> bool:
     """A rule between rows of the table spanning [x0, x1]: within it, over most of it,
-    and reaching one of its sides (it may skip merged cells, not stop short of both)."""
+    and reaching one of its sides (it may skip merged cells, not stop short of both).
+    Pieces of the rule wholly beside the table, past a gap, are another table's."""
     tol = ALIGN_TOLERANCE
-    return (level.x0 >= x0 - tol and level.x1 <= x1 + tol
-            and (abs(level.x0 - x0) <= tol or abs(level.x1 - x1) <= tol)
+    spans = [s for s in level.spans if s[1] > x0 - tol and s[0] < x1 + tol]
+    return (bool(spans) and spans[0][0] >= x0 - tol and spans[-1][1] <= x1 + tol
+            and (abs(spans[0][0] - x0) <= tol or abs(spans[-1][1] - x1) <= tol)
             and level.cover(x0, x1) >= ROW_RULE_COVER)
 
 
