@@ -97,10 +97,6 @@ class Level:
     def x1(self) -> float:
         return self.spans[-1][1]
 
-    @property
-    def longest(self) -> Span:
-        return max(self.spans, key=lambda s: s[1] - s[0])
-
     def cover(self, x0: float, x1: float) -> float:
         """Share of [x0, x1] this rule covers."""
         if x1 <= x0:
