@@ -10,6 +10,11 @@ header labels from the KPI vocabulary sitting on a horizontal rule.
   each over its own piece's width. A table's rows go down to the next header under it,
   not one beside it, and the pieces of a rule lying wholly beside a table, past a gap,
   are its neighbour's rule, not one that stops this table's rows.
+  Tables side by side under rules that run across both (one word-processor table with
+  a blank column between them) share one header band: where its labels so far make a
+  whole KPI header (a KPI and two values) and an objective or KPI label starts another
+  whole one, each is a table of its own, split in the white gutter between them that
+  no text of the rows crosses (a river, like any column boundary).
 
 - Columns: one per header label. The boundary between two columns lies in the white
   "river" between their labels that no text of the table crosses; a band of text that
@@ -284,9 +289,7 @@ class PageTables:
         for k in range(len(band), 0, -1):
             top = min(ln.top for ln in band[:k])
             labels = self._labels(x0, x1, top, level.y)
-            names = [classify_label(lb.text) for lb in labels]
-            values = {"target", "achieved", "score_reported"} & set(names)
-            if "kpi" in names and len(values) >= 2:
+            if _kpi_header([classify_label(lb.text) for lb in labels]):
                 # The rule above is the table's top only if it is the header's own.
                 near = ceiling is not None and top - ceiling <= size
                 table_top = ceiling if near else top - 1
@@ -332,19 +335,27 @@ class PageTables:
             bands = self._bands(header.bottom, header.x0, header.x1, rivers, header.size, stop)
             end = bands[-1][1] if bands else header.bottom
             edges = _edges(header.x0, header.x1, rivers, self.hints(header.top, end))
-            boxes = [(edges[c], header.top, edges[c + 1], header.bottom)
-                     for c in range(len(edges) - 1)]
-            inner = self._sub_columns(bands, edges, header.size)
-            boxes += self._spanning(_body_boxes(bands, sorted(edges + inner)), bands, inner)
-            grid = grid_from_cell_boxes(boxes)
-            if grid is None:
-                continue
-            fill_cell_texts(grid, self.words)
-            # A header without rows under it: its rows are on the next page.
-            mapping = map_columns(grid) if bands else map_header(grid)
-            if mapping is not None:
-                tables.append(FoundTable(grid, mapping, header.size, rivers))
+            # Rows found with every river open: a gutter between two headers is white
+            # down the whole table, and each side is a table of its own.
+            for a, b in _side_by_side(header.labels):
+                table = self._table(header, bands, edges[a:b + 1], rivers[a:b - 1])
+                if table is not None:
+                    tables.append(table)
         return tables
+
+    def _table(self, header: Header, bands, edges: list[float],
+               rivers: list[list[Span]]) -> FoundTable | None:
+        boxes = [(edges[c], header.top, edges[c + 1], header.bottom)
+                 for c in range(len(edges) - 1)]
+        inner = self._sub_columns(bands, edges, header.size)
+        boxes += self._spanning(_body_boxes(bands, sorted(edges + inner)), bands, inner)
+        grid = grid_from_cell_boxes(boxes)
+        if grid is None:
+            return None
+        fill_cell_texts(grid, self.words)
+        # A header without rows under it: its rows are on the next page.
+        mapping = map_columns(grid) if bands else map_header(grid)
+        return None if mapping is None else FoundTable(grid, mapping, header.size, rivers)
 
     def _sub_columns(self, bands, edges: list[float], size: float) -> list[float]:
         """Inner boundaries of two-level columns (a parent KPI over its sub-KPIs): where
@@ -500,6 +511,24 @@ def _join_words(words: list[dict]) -> list[dict]:
                 continue
         phrases.append(w)
     return phrases
+
+
+def _kpi_header(names: list[str | None]) -> bool:
+    """Column names that make a KPI table's header: a KPI and two of its values."""
+    return "kpi" in names and len({"target", "achieved", "score_reported"} & set(names)) >= 2
+
+
+def _side_by_side(labels: list[Label]) -> list[tuple[int, int]]:
+    """Label ranges [a, b) of the tables under one header band: where the labels so far
+    make a whole KPI header, an objective or KPI label starts a table beside it, if the
+    labels after it make one too."""
+    names = [classify_label(lb.text) for lb in labels]
+    cuts = [0]
+    for j in range(1, len(names)):
+        if (names[j] in ("objective", "kpi") and _kpi_header(names[cuts[-1]:j])
+                and _kpi_header(names[j:])):
+            cuts.append(j)
+    return list(zip(cuts, [*cuts[1:], len(names)], strict=True))
 
 
 def _initial_rivers(labels: list[Label]) -> list[list[Span]]:
