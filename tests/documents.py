@@ -13,8 +13,8 @@ what misleads a heading finder:
   (and once a section and area heading both left there);
 * a page with two tables side by side, each under its own area subtitle (a gutter
   apart; ``SIDE_BY_SIDE`` varies the gutter, drops the right table lower, prints it
-  without a subtitle (it then continues the area in force), or rules both as one table
-  with a blank column between);
+  without a subtitle (it then continues the area in force), rules both as one table
+  with a blank column between, or joins only their header rules across the gutter);
 * a bold first cell in every table's first column (it must stay a cell).
 """
 
@@ -74,6 +74,8 @@ class DocStyle:
     # The pair drawn as one table with a blank column between (a word processor's):
     # every rule runs across both, a row is as tall as the taller side's.
     shared_rules: bool = False
+    # Only the rules over and under the pair's header run across the gutter.
+    joined_header: bool = False
 
 
 STYLES = {
@@ -92,6 +94,7 @@ SIDE_BY_SIDE = {
     "right_lower": DocStyle(verticals=False, right_drop=47),
     "right_untitled": DocStyle(verticals=False, right_subtitle=False, gutter=30),
     "shared_rules": DocStyle(verticals=False, shared_rules=True, gutter=25),
+    "joined_header": DocStyle(verticals=False, joined_header=True, gutter=16),
 }
 
 
@@ -293,6 +296,10 @@ def build_document_pdf(path: Path, style: DocStyle, tables: list[DocTable]) -> P
                     bottoms.append(doc.table(t, x0s[k], half, False))
             if style.shared_rules:
                 bottoms.append(doc.shared_table(pair, x0s, half))
+            if style.joined_header:
+                header = top + style.area_size * 2.2
+                for y in (header, header + doc.table_height(DocTable("", "", []), half, False)):
+                    doc.canvas.line(x0s[0] + half, doc.height - y, x0s[1], doc.height - y)
             doc.y = max(bottoms) + 10
         for t in group:
             last = t is group[-1]

@@ -4,8 +4,8 @@ tests/documents.py prints each style (numbered headings; size/weight only; same 
 told apart by weight; a slide deck) with a document title, a running header and footer
 with page numbers, headings left at the foot of a page, two tables side by side (also
 ruled with horizontal lines only, at other gutters, the right one lower or untitled, or
-both under rules running across them: ``SIDE_BY_SIDE``) and a bold first cell: every
-row's cells *and* section/area must equal the data printed.
+under rules running across both, all or the header's only: ``SIDE_BY_SIDE``) and a bold
+first cell: every row's cells *and* section/area must equal the data printed.
 Several seeds give other sections, areas and page breaks (no tuning to one file).
 """
 
@@ -55,8 +55,8 @@ def test_every_row_has_its_cells_section_and_area(documents, name, seed):
 def test_side_by_side_tables_without_vertical_rules(documents, tmp_path, name, seed):
     """Two tables ruled with horizontal lines only, side by side, are two tables: each
     row has its own cells and its table's subtitle, at any gutter, with the right table
-    starting lower, without a subtitle (the area in force), or with rules running across
-    both tables and the gutter."""
+    starting lower, without a subtitle (the area in force), or with rules (all, or the
+    header's) running across both tables and the gutter."""
     if name in STYLES:
         pdf, tables = documents[name, seed]
     else:

@@ -22,7 +22,9 @@ header labels from the KPI vocabulary sitting on a horizontal rule.
   Where a vertical rule or the end of a rule lies in the river, the boundary is there.
 - Rows: the horizontal rules below the header (the last row may have none under it).
   An empty band no taller than ``WHITE_GAP`` is the white gap between two row fills
-  (stripes with gaps; a header bar): it is passed over, not a row.
+  (stripes with gaps; a header bar), or between the row rules of two tables side by
+  side under one header rule: it is passed over, not a row, and the row under it
+  starts at both rules (each covers its own table's columns).
   A rule that skips a column leaves that column's cell merged with the one above (an
   objective spanning several KPI rows).
 - A two-level column (a parent KPI over its sub-KPIs, under one header label): a row
@@ -439,7 +441,11 @@ class PageTables:
                 continue
             words = self.index.within(x0, x1, top, level.y)
             if not words and level.y - top <= WHITE_GAP:
-                # The white between two row fills (stripes drawn with gaps): no row.
+                # The white between two row fills (stripes drawn with gaps), or between
+                # the rules of two tables side by side: no row, and the row under it
+                # starts at both rules.
+                if above is not None:
+                    level = Level(level.y, _union(above.spans + level.spans))
                 top, above = level.y, level
                 continue
             if not words or not _fits(words, rivers, size):
