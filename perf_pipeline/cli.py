@@ -126,7 +126,7 @@ def one_writer(database: str):
 
 def _ingest(raw_dir: str, database: str, force: bool) -> None:
     from .raw_folder import compare, scan_reports
-    from .warehouse import staging, store
+    from .warehouse import store
 
     files = scan_reports(raw_dir)
     if not files:
@@ -135,17 +135,26 @@ def _ingest(raw_dir: str, database: str, force: bool) -> None:
         changes = compare({n: f.key for n, f in files.items()}, store.ingested_files(con))
         missing = [r for r in store.loaded_reports(con) if r not in files]
     to_ingest = sorted(files) if force else changes.to_ingest
-    # Parsing starts now, on other cores, while Dagster loads (the extract step reuses it).
-    prefetching = staging.prefetch(
-        _extraction_jobs(raw_dir, [files[n] for n in to_ingest]),
-        staging.ExtractionStage(staging.default_directory(database)), settings.workers())
+    prefetching = None
+    if to_ingest:
+        from .warehouse import staging
+
+        # Parsing starts now, on other cores, while Dagster loads (the extract step reuses it).
+        prefetching = staging.prefetch(
+            _extraction_jobs(raw_dir, [files[n] for n in to_ingest],
+                             store.sources_root(database)),
+            staging.ExtractionStage(staging.default_directory(database)), settings.workers())
 
     from dagster import DagsterInstance
 
-    from .definitions import build_definitions
-    from .defs.runs import ingest_all, recover_stale_runs, register_reports
+    from .defs.runs import (
+        IngestResult,
+        ingest_all,
+        recover_stale_runs,
+        refresh_is_current,
+        register_reports,
+    )
 
-    defs = build_definitions(database=database, raw_dir=raw_dir)
     skipped = sorted(set(files) - set(to_ingest))
     _say(f"Ingesting {len(to_ingest)} report(s) from {raw_dir}/ into {database}"
          + (f" ({len(skipped)} unchanged)" if skipped else ""), "")
@@ -166,13 +175,25 @@ def _ingest(raw_dir: str, database: str, force: bool) -> None:
                 for run_id in recover_stale_runs(instance, con):
                     _say("  recovered", "yellow", f"run {run_id} had died unfinished; "
                          "marked failed, its reports are ingested again")
+                # Nothing new, and the last refresh read what a new one would: no run.
+                up_to_date = not to_ingest and refresh_is_current(instance, con, database,
+                                                                  raw_dir)
             register_reports(instance, sorted(files))
-            result = ingest_all(defs, instance, [files[n] for n in to_ingest], on_report=show)
+            if up_to_date:
+                result = IngestResult(outcomes=[], summaries_refreshed=True, up_to_date=True)
+            else:
+                from .definitions import build_definitions
+
+                result = ingest_all(build_definitions(database=database, raw_dir=raw_dir),
+                                    instance, [files[n] for n in to_ingest], on_report=show)
     finally:
         if prefetching:
             prefetching.shutdown(cancel_futures=True)
     for line in result.summaries_errors:
         _say("  summaries:", "red", line)
+    if result.up_to_date:
+        _say("  up to date", "dim", "summaries, trends, exports and scorecard (nothing "
+             "changed since they were made)")
     for name in missing:
         _say("  missing", "yellow", f"{name} is no longer in {raw_dir}/; its rows stay "
              f"until `perf-pipeline forget {name}`")
@@ -233,7 +254,7 @@ def _forget(reports: list[str], raw_dir: str, database: str) -> None:
         raise typer.Exit(1)
 
 
-def _extraction_jobs(raw_dir: str, files: list) -> list:
+def _extraction_jobs(raw_dir: str, files: list, crops_root: Path) -> list:
     """What the prefetch extracts: each file with its options (a file whose options are
     broken is left to the extract step, which reports it)."""
     from .extract import ReportError
@@ -245,7 +266,8 @@ def _extraction_jobs(raw_dir: str, files: list) -> list:
             options = settings.extract_options(raw_dir, file.name)
         except ReportError:
             continue
-        jobs.append(ExtractionJob(file.name, Path(raw_dir) / file.name, file.sha256, options))
+        jobs.append(ExtractionJob(file.name, Path(raw_dir) / file.name, file.sha256, options,
+                                  crops_root))
     return jobs
 
 
@@ -290,9 +312,10 @@ def extract(
     try:
         # Limits from the environment, a password from passwords.toml beside the PDF.
         options = settings.extract_options(pdf.parent, pdf.name)
+        # One report: its pages on the cores (PERF_PIPELINE_WORKERS).
         extraction = extract_report(
             pdf, **{**options, "password": password or options["password"]},
-            engine=Engine(engine).value,
+            engine=Engine(engine).value, workers=settings.workers(),
         )
     except ReportError as exc:
         _fail(str(exc))

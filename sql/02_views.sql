@@ -9,10 +9,7 @@ SELECT r.report, rp.entity, rp.year, r.page, r.row_index, r.table_index,
        s.* EXCLUDE (report, page, row_index),
        r.is_duplicate, r.duplicate_of, r.extra, r.ocr, r.ocr_confidence,
        r.x0, r.top, r.x1, r.bottom, r.corrected,
-       -- The row's picture, cut from its page (report/crops.py writes it under this
-       -- name), relative to the warehouse file's folder: one folder per PDF content.
-       'sources/' || rp.sha256 || '/p' || r.page || '-r' || r.row_index || '.png'
-           AS source_image
+       source_image_name(rp.sha256, r.page, r.row_index) AS source_image
 FROM kpi_rows_corrected r
 JOIN reports rp USING (report)
 LEFT JOIN kpi_scores s USING (report, page, row_index);

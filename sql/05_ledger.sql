@@ -43,3 +43,15 @@ SELECT l.report, l.sha256, coalesce(r.corrections_sha, '') AS corrections_sha, l
 FROM ledger_latest l
 JOIN reports r ON r.report = l.report AND r.sha256 = l.sha256
 WHERE l.status = 'ingested';
+
+-- What has been loaded and tried, in one row: a refresh of the tables over all reports
+-- records it (with the code and inputs: store.refresh_inputs), so `perf-pipeline ingest`
+-- with nothing new skips a refresh that would change nothing.
+CREATE OR REPLACE VIEW refresh_state AS
+SELECT
+    (SELECT count(*) FROM reports) AS reports,
+    (SELECT max(loaded_at) FROM reports) AS last_loaded_at,
+    (SELECT sum(hash(report || sha256)) FROM reports) AS report_contents,
+    (SELECT count(*) FROM ingestion_ledger) AS attempts,
+    (SELECT sum(hash(attempt_id || status || coalesce(finished_at::VARCHAR, '')))
+     FROM ingestion_ledger) AS attempt_outcomes;

@@ -11,7 +11,10 @@ what misleads a heading finder:
   header and a footer with the page number;
 * a section heading left at the bottom of a page, its area and table on the next page
   (and once a section and area heading both left there);
-* a page with two tables side by side, each under its own area subtitle;
+* a page with two tables side by side, each under its own area subtitle (a gutter
+  apart; ``SIDE_BY_SIDE`` varies the gutter, drops the right table lower, prints it
+  without a subtitle (it then continues the area in force), rules both as one table
+  with a blank column between, or joins only their header rules across the gutter);
 * a bold first cell in every table's first column (it must stay a cell).
 """
 
@@ -63,6 +66,16 @@ class DocStyle:
     area_bold: bool = True
     body_size: float = 9
     verticals: bool = True  # False: horizontal rules only (found by the header finder)
+    # The side-by-side pair: white between the tables, how much lower the right one
+    # starts, and whether it has its own subtitle.
+    gutter: float = 20
+    right_drop: float = 0
+    right_subtitle: bool = True
+    # The pair drawn as one table with a blank column between (a word processor's):
+    # every rule runs across both, a row is as tall as the taller side's.
+    shared_rules: bool = False
+    # Only the rules over and under the pair's header run across the gutter.
+    joined_header: bool = False
 
 
 STYLES = {
@@ -72,6 +85,16 @@ STYLES = {
     "horizontal_rules": DocStyle(verticals=False),
     "deck": DocStyle(numbered=False, deck=True, section_size=20, area_size=14,
                      body_size=10),
+}
+# Side-by-side pairs with horizontal rules only, laid out otherwise than in STYLES.
+SIDE_BY_SIDE = {
+    "narrow_gutter": DocStyle(verticals=False, gutter=7),
+    "wide_gutter": DocStyle(verticals=False, gutter=70, numbered=False, section_size=14,
+                            area_size=11.5),
+    "right_lower": DocStyle(verticals=False, right_drop=47),
+    "right_untitled": DocStyle(verticals=False, right_subtitle=False, gutter=30),
+    "shared_rules": DocStyle(verticals=False, shared_rules=True, gutter=25),
+    "joined_header": DocStyle(verticals=False, joined_header=True, gutter=16),
 }
 
 
@@ -164,8 +187,6 @@ class _Doc:
 
     def table(self, table: DocTable, x0: float, width: float, objective: bool = True) -> float:
         """Draw a ruled table at the current y; return its bottom (y is not moved)."""
-        size = self.style.body_size
-        lead = size * 1.25
         cols = self.columns(x0, width, objective)
         c = self.canvas
         c.setLineWidth(0.6)
@@ -173,13 +194,7 @@ class _Doc:
         tops = [y]
         for r, row in enumerate([None, *table.rows]):
             cells = self._row_lines(cols, row, bold_first=r == 1)  # the first cell bold
-            height = max(len(lines) for lines, _ in cells) * lead + 6
-            x = x0
-            for (lines, font), (_, w) in zip(cells, cols, strict=True):
-                for k, line in enumerate(lines):
-                    self.text(x + 3, y + 3 + size + k * lead, line, font, size)
-                x += w
-            y += height
+            y += self._draw_row(cells, cols, x0, y)
             tops.append(y)
         for t in tops:
             c.line(x0, self.height - t, x0 + width, self.height - t)
@@ -187,6 +202,36 @@ class _Doc:
         for edge in [0.0] + [w for _, w in cols] if self.style.verticals else []:
             x += edge
             c.line(x, self.height - tops[0], x, self.height - tops[-1])
+        return y
+
+    def _draw_row(self, cells, cols, x0: float, y: float) -> float:
+        """Draw one row's cells at y; return the row's height."""
+        size = self.style.body_size
+        lead = size * 1.25
+        x = x0
+        for (lines, font), (_, w) in zip(cells, cols, strict=True):
+            for k, line in enumerate(lines):
+                self.text(x + 3, y + 3 + size + k * lead, line, font, size)
+            x += w
+        return max(len(lines) for lines, _ in cells) * lead + 6
+
+    def shared_table(self, pair: list[DocTable], x0s: list[float], width: float) -> float:
+        """Draw a side-by-side pair as one table ruled across both and the gap between
+        (``shared_rules``); return its bottom."""
+        colsets = [self.columns(x0, width, False) for x0 in x0s]
+        sides = [[None, *t.rows] for t in pair]
+        y = self.y
+        tops = [y]
+        for r in range(max(len(rows) for rows in sides)):
+            # The first cell of each side's first row bold; a side out of rows is blank.
+            y += max(self._draw_row(self._row_lines(cols, rows[r], bold_first=r == 1),
+                                    cols, x0, y)
+                     for cols, rows, x0 in zip(colsets, sides, x0s, strict=True)
+                     if r < len(rows))
+            tops.append(y)
+        self.canvas.setLineWidth(0.6)
+        for t in tops:
+            self.canvas.line(x0s[0], self.height - t, x0s[-1] + width, self.height - t)
         return y
 
     def save(self) -> None:
@@ -231,19 +276,31 @@ def build_document_pdf(path: Path, style: DocStyle, tables: list[DocTable]) -> P
         foot_room = 90 if n + 1 in (1, 3) else 0
         if n == 2 and len(group) >= 2:  # two tables side by side, each under its subtitle
             pair, group = group[:2], group[2:]
-            half = (full - 20) / 2
-            need = max(doc.table_height(t, half, False) for t in pair) + 60
+            gutter = style.gutter
+            half = (full - gutter) / 2
+            need = max(doc.table_height(t, half, False) + k * style.right_drop
+                       for k, t in enumerate(pair)) + 60
             if doc.room() < need + (0 if group else foot_room):
                 doc.new_page()
             top = doc.y
+            x0s = [doc.margin + k * (half + gutter) for k in range(2)]
+            bottoms = []
             for k, t in enumerate(pair):
-                doc.y = top
+                drop = k * style.right_drop
                 size = style.area_size
-                doc.text(doc.margin + k * (half + 20), top + size * 1.6, t.area,
-                         BOLD if style.area_bold else REGULAR, size)
-            doc.y = top + style.area_size * 2.2
-            doc.y = max(doc.table(t, doc.margin + k * (half + 20), half, False)
-                        for k, t in enumerate(pair)) + 10
+                if k == 0 or style.right_subtitle:
+                    doc.text(x0s[k], top + drop + size * 1.6, t.area,
+                             BOLD if style.area_bold else REGULAR, size)
+                doc.y = top + drop + size * 2.2
+                if not style.shared_rules:
+                    bottoms.append(doc.table(t, x0s[k], half, False))
+            if style.shared_rules:
+                bottoms.append(doc.shared_table(pair, x0s, half))
+            if style.joined_header:
+                header = top + style.area_size * 2.2
+                for y in (header, header + doc.table_height(DocTable("", "", []), half, False)):
+                    doc.canvas.line(x0s[0] + half, doc.height - y, x0s[1], doc.height - y)
+            doc.y = max(bottoms) + 10
         for t in group:
             last = t is group[-1]
             if doc.room() < doc.table_height(t, full) + 50 + (foot_room if last else 0):
@@ -276,12 +333,16 @@ def side_by_side_tables(tables: list[DocTable]) -> list[DocTable]:
 
 
 def build_document(path: Path, name: str, seed: int = 7) -> tuple[Path, list[DocTable]]:
-    """Print style ``name`` and return its ground truth, in reading order."""
-    style = STYLES[name]
+    """Print style ``name`` (of STYLES or SIDE_BY_SIDE) and return its ground truth, in
+    reading order."""
+    style = STYLES[name] if name in STYLES else SIDE_BY_SIDE[name]
     tables = make_tables(seed, style)
     build_document_pdf(path, style, tables)
     if not style.deck:
-        for t in side_by_side_tables(tables):
+        pair = side_by_side_tables(tables)
+        for t in pair:
             for row in t.rows:
                 row["objective"] = ""
+        if pair and not style.right_subtitle:  # no heading: the area in force
+            pair[1].area = pair[0].area
     return path, tables

@@ -201,3 +201,25 @@ def test_pictures_on_worker_processes_are_the_same_as_in_process(warehouse, tmp_
     for name in rows["source_image"]:
         assert {(tmp_path / str(i) / name).read_bytes() for i in range(len(jobs))} == {
             (db.parent / name).read_bytes()}
+
+
+def test_pictures_drawn_at_extraction_are_the_warehouse_ones(warehouse, tmp_path):
+    """The extraction workers draw a report's pictures from its parsed rows; the scoring
+    step, from the warehouse's: the same files under the same names."""
+    from perf_pipeline.extract import extract_report
+    from perf_pipeline.raw_folder import file_sha256
+    from perf_pipeline.warehouse import store
+
+    _, db, _ = warehouse
+    extraction = extract_report(FIXTURE_PDF)
+    drawn = crops.write_extraction_crops(FIXTURE_PDF, extraction.records,
+                                         file_sha256(FIXTURE_PDF), tmp_path / "parsed")
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = store.source_rows(con, FIXTURE_PDF.name)
+    assert drawn == crops.write_crops(FIXTURE_PDF, rows, tmp_path / "loaded") == len(rows)
+    parsed = sorted(p.relative_to(tmp_path / "parsed")
+                    for p in (tmp_path / "parsed").rglob("*.png"))
+    assert parsed == sorted(Path(name) for name in rows["source_image"])
+    for name in parsed:
+        assert (tmp_path / "parsed" / name).read_bytes() == (
+            tmp_path / "loaded" / name).read_bytes() == (db.parent / name).read_bytes()

@@ -42,6 +42,10 @@ INPUT_TAG = "perf_pipeline/input"
 # The last step of an ingest run; its materialisation carries the file's sha256 and
 # input key.
 INGESTED_ASSET = AssetKey("kpi_scores")
+# The last asset of a refresh of the tables over all reports; its materialisation
+# carries the digest of what the refresh read (store.refresh_inputs).
+REFRESHED_ASSET = AssetKey("scorecard")
+REFRESH_INPUTS = "refresh_inputs"
 # A run keeps its events and every report's metadata in memory until it ends: a bigger
 # batch of the command line is split into runs of this many reports, so memory stays
 # flat however many files wait (measured peak: about 306 MB for 1 report, 350 MB for 100).
@@ -112,6 +116,7 @@ class IngestResult:
     outcomes: list[ReportOutcome]
     summaries_refreshed: bool
     summaries_errors: list[str] = field(default_factory=list)
+    up_to_date: bool = False  # nothing new, and the last refresh is current: no run
 
     @property
     def failed(self) -> list[ReportOutcome]:
@@ -136,6 +141,21 @@ def _run_errors(result) -> tuple[list[str], list[str]]:
             if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
                 failed_checks.append(evaluation.check_name)
     return errors, failed_checks
+
+
+def refresh_is_current(instance: DagsterInstance, con, database: str, raw_dir: str) -> bool:
+    """The last refresh came after the last scoring, read what a new one would read
+    (store.refresh_inputs), and its exports and scorecard are still on disk: a new
+    refresh would change nothing."""
+    refreshed = instance.fetch_materializations(REFRESHED_ASSET, limit=1).records
+    if not refreshed or not store.refresh_outputs_present(database):
+        return False
+    scored = instance.fetch_materializations(INGESTED_ASSET, limit=1).records
+    if scored and scored[0].storage_id > refreshed[0].storage_id:
+        return False
+    recorded = refreshed[0].asset_materialization.metadata.get(REFRESH_INPUTS)
+    return recorded is not None and recorded.value == store.refresh_inputs(
+        con, database, raw_dir)
 
 
 def refresh_summaries(defs: Definitions, instance: DagsterInstance) -> tuple[bool, list[str]]:

@@ -117,13 +117,16 @@ def extract_report(
     engine: str = DEFAULT_ENGINE,
     max_pages: int = DEFAULT_MAX_PAGES,
     max_seconds: float = DEFAULT_MAX_SECONDS,
+    workers: int = 1,
 ) -> Extraction:
     """Open a report PDF and return its KPI rows with provenance.
 
     ``engine`` picks who reads each page's objects for pdfplumber: "pdfium" (fast, the
     default) or "pdfminer" (pdfplumber's own). Both give the same rows. Pages without
     a text layer are read by OCR. A report over ``max_pages`` or ``max_seconds`` fails.
-    Raises ReportError with a specific ``kind`` for input that cannot be read.
+    ``workers`` > 1 reads a long report's pages on that many processes (page_workers.py),
+    with the same rows. Raises ReportError with a specific ``kind`` for input that
+    cannot be read.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
@@ -131,33 +134,49 @@ def extract_report(
     check_pdf_file(path)
     started = time.perf_counter()
     reader = PageReader(Budget(path.name, max_pages, max_seconds))
-    with reader.budget.enforced():
-        pdf = _open(path, password)
-        # Closing a broken file can raise again (pdfplumber re-reads it): inside the try.
-        try:
-            with pdf, ExitStack() as stack:
-                declared = _page_count(pdf)
-                if declared == 0:
-                    raise ReportError("no_pages", f"{path.name}: the PDF has no pages")
-                reader.budget.check_pages(declared)
-                title = str(pdf.metadata.get("Title") or "")
-                tables, page_lines, first_text, headers = _scan_pages(
-                    _pages(pdf, path, password, engine, stack), reader)
-                n_pages = len(pdf.pages)
-        except ReportError:
-            raise
-        except Exception as exc:
-            raise ReportError(
-                "corrupt", f"{path.name}: cannot parse PDF ({_describe(exc)})") from None
+    with ExitStack() as workers_stack:
+        pool = None
+        if workers > 1:
+            from . import page_workers
+
+            # Forked now: before the watchdog's thread, and while nothing is open.
+            pool = workers_stack.enter_context(page_workers.page_pool(workers))
+        with reader.budget.enforced():
+            pdf = _open(path, password)
+            # Closing a broken file can raise again (pdfplumber re-reads it): inside the try.
+            try:
+                with pdf, ExitStack() as stack:
+                    declared = _page_count(pdf)
+                    if declared == 0:
+                        raise ReportError("no_pages", f"{path.name}: the PDF has no pages")
+                    reader.budget.check_pages(declared)
+                    title = str(pdf.metadata.get("Title") or "")
+                    n_pages = len(pdf.pages)
+                    split = page_workers.worker_count(workers, n_pages) if pool else 1
+                    if split > 1:
+                        scans = page_workers.scan_in_ranges(
+                            pool, split, path, password, engine, n_pages, reader,
+                            lambda a, b: _pages(pdf, path, password, engine, stack, a, b))
+                    else:
+                        scans = _scan_pages(_pages(pdf, path, password, engine, stack), reader)
+            except ReportError:
+                raise
+            except Exception as exc:
+                raise ReportError(
+                    "corrupt", f"{path.name}: cannot parse PDF ({_describe(exc)})") from None
+    page_lines = [scan.lines for scan in scans]
+    running = running_lines(page_lines)
+    tables = _link_continuations([t for scan in scans for t in scan.tables], running)
     _check_has_text(path, n_pages, page_lines, reader)
+    first_text = next((scan.text for scan in scans if scan.number == 1), "")
     identity = identify_report(path, title, first_text, [t.year for t in tables if t.year])
-    records = _assemble_rows(path.name, tables, running_lines(page_lines), title)
+    records = _assemble_rows(path.name, tables, running, title)
     warnings = [f"{path.name}: {w}" for w in reader.warnings]
     read = {t.page for t in tables}
     warnings += [
-        f"{path.name}: possible missed table on page {page}: its text names KPI columns "
-        f"({', '.join(labels)}) but no KPI table was read"
-        for page, labels in headers.items() if page not in read
+        f"{path.name}: possible missed table on page {scan.number}: its text names KPI "
+        f"columns ({', '.join(scan.labels)}) but no KPI table was read"
+        for scan in scans if scan.labels and scan.number not in read
     ]
     if not records:
         warnings.append(f"{path.name}: no KPI table found in {n_pages} pages")
@@ -238,69 +257,87 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _pages(pdf, path: Path, password: str | None, engine: str, stack: ExitStack) -> Iterator:
+def _pages(pdf, path: Path, password: str | None, engine: str, stack: ExitStack,
+           start: int = 0, stop: int | None = None) -> Iterator:
+    """Pages start..stop-1 (0-based) of the document, read by the engine."""
     if engine == "pdfminer":
-        return iter(pdf.pages)
+        return iter(pdf.pages[start:stop])
     document = pdfium.PdfDocument(str(path), password=password or None)
     stack.callback(document.close)
-    return iter_pages(pdf, document)
+    return iter_pages(pdf, document, start, stop)
 
 
-def _scan_pages(pages: Iterator, reader: PageReader
-                ) -> tuple[list[PageTable], list[list[str]], str, dict[int, list[str]]]:
-    """Parse each page once: its KPI tables, heading blocks and line texts, and the KPI
-    column labels of pages where no table header was read (a table may be missed)."""
-    tables: list[PageTable] = []
-    headers: dict[int, list[str]] = {}
-    page_lines: list[list[str]] = []
-    first_text = ""
-    carry: PageTable | None = None  # the last table of the previous page
+@dataclass
+class PageScan:
+    """What one page gave: its KPI tables and the text the document-wide rules need."""
+
+    number: int
+    tables: list[PageTable]
+    lines: list[str]  # its line texts (whole lines and their column parts)
+    text: str  # its text, line by line
+    labels: list[str]  # KPI column labels on a page where no table was read
+
+    @property
+    def carry(self) -> PageTable | None:
+        """The table a table at the top of the next page may continue."""
+        return self.tables[-1] if self.tables else None
+
+
+def _scan_pages(pages: Iterator, reader: PageReader,
+                carry: PageTable | None = None) -> list[PageScan]:
+    """Parse each page once, in order (a page's tables may continue the previous one's)."""
+    scans = []
     for page in pages:
-        words, scanned = reader.read(page)
-        lines = group_lines(words)
-        parts = split_columns(lines)
-        # Whole lines and their parts: a running header may be cut by a wide gap.
-        page_lines.append(list(dict.fromkeys([ln.text for ln in lines]
-                                             + [part.text for part in parts])))
-        if page.page_number == 1:
-            first_text = "\n".join(ln.text for ln in lines)
-        on_page: list[PageTable] = []
-        for i, found in enumerate(_find_tables(page, words, carry, scanned)):
-            grid = found.grid
-            x0, x1 = grid.bbox[0], grid.bbox[2]
-            # Headings over this table: below the last table above it in its columns.
-            above = max((t.grid.bbox[3] for t in on_page
-                         if t.grid.bbox[0] < x1 and t.grid.bbox[2] > x0), default=0.0)
-            before = [ln for ln in over(parts, x0, x1)
-                      if ln.bottom <= grid.bbox[1] + 1 and ln.top >= above - 1]
-            on_page.append(PageTable(
-                page=page.page_number,
-                index=i + 1,
-                grid=grid,
-                rows=build_rows(grid, found.mapping),
-                blocks=blocks_from_lines(before),
-                first_on_page=i == 0,
-                page_height=float(page.height),
-                year=found.mapping.year,
-                mapping=found.mapping,
-                size=found.size,
-                rivers=found.rivers,
-                headerless=found.mapping.header_rows == 0,
-                lines_above=[ln.text for ln in before],
-                ocr=scanned is not None and scanned.covers(grid.bbox),
-            ))
-        if not any(t.rows for t in on_page) and (labels := header_labels(lines)):
-            headers[page.page_number] = labels
-        if on_page:
-            above = max(t.grid.bbox[3] for t in on_page)
-            on_page[-1].lines_below = [ln.text for ln in lines if ln.top >= above - 1]
-            on_page[-1].blocks_below = blocks_from_lines(
-                [ln for ln in parts if ln.top >= above - 1])
-        tables += on_page
-        carry = on_page[-1] if on_page else None
+        scans.append(_scan_page(page, reader, carry))
+        carry = scans[-1].carry
         page.close()
-    tables = _link_continuations(tables, running_lines(page_lines))
-    return tables, page_lines, first_text, headers
+    return scans
+
+
+def _scan_page(page, reader: PageReader, carry: PageTable | None) -> PageScan:
+    """A page's KPI tables, heading blocks and line texts, and the KPI column labels of
+    a page where no table header was read (a table may be missed)."""
+    words, scanned = reader.read(page)
+    lines = group_lines(words)
+    parts = split_columns(lines)
+    on_page: list[PageTable] = []
+    for i, found in enumerate(_find_tables(page, words, carry, scanned)):
+        grid = found.grid
+        x0, x1 = grid.bbox[0], grid.bbox[2]
+        # Headings over this table: below the last table above it in its columns.
+        above = max((t.grid.bbox[3] for t in on_page
+                     if t.grid.bbox[0] < x1 and t.grid.bbox[2] > x0), default=0.0)
+        before = [ln for ln in over(parts, x0, x1)
+                  if ln.bottom <= grid.bbox[1] + 1 and ln.top >= above - 1]
+        on_page.append(PageTable(
+            page=page.page_number,
+            index=i + 1,
+            grid=grid,
+            rows=build_rows(grid, found.mapping),
+            blocks=blocks_from_lines(before),
+            first_on_page=i == 0,
+            page_height=float(page.height),
+            year=found.mapping.year,
+            mapping=found.mapping,
+            size=found.size,
+            rivers=found.rivers,
+            headerless=found.mapping.header_rows == 0,
+            lines_above=[ln.text for ln in before],
+            ocr=scanned is not None and scanned.covers(grid.bbox),
+        ))
+    if on_page:
+        above = max(t.grid.bbox[3] for t in on_page)
+        on_page[-1].lines_below = [ln.text for ln in lines if ln.top >= above - 1]
+        on_page[-1].blocks_below = blocks_from_lines(
+            [ln for ln in parts if ln.top >= above - 1])
+    return PageScan(
+        number=page.page_number,
+        tables=on_page,
+        # Whole lines and their parts: a running header may be cut by a wide gap.
+        lines=list(dict.fromkeys([ln.text for ln in lines] + [part.text for part in parts])),
+        text="\n".join(ln.text for ln in lines),
+        labels=[] if any(t.rows for t in on_page) else header_labels(lines),
+    )
 
 
 def _find_tables(page, words: list[dict], carry: PageTable | None,

@@ -16,6 +16,9 @@ class ReportError(Exception):
         super().__init__(message)
         self.kind = kind
 
+    def __reduce__(self):  # raised in a worker process, re-raised here whole
+        return type(self), (self.kind, str(self))
+
 
 PDF_MAGIC = b"%PDF-"
 PDF_END = b"%%EOF"

@@ -5,13 +5,26 @@ a browser or a word processor often rule a table with horizontal lines only: und
 header and under each row. Such a table is found from its header instead: a band of
 header labels from the KPI vocabulary sitting on a horizontal rule.
 
+- Side by side: every wide piece of a rule may carry a header, so two tables printed
+  side by side (their rules at one height, a gutter between the pieces) are two tables,
+  each over its own piece's width. A table's rows go down to the next header under it,
+  not one beside it, and the pieces of a rule lying wholly beside a table, past a gap,
+  are its neighbour's rule, not one that stops this table's rows.
+  Tables side by side under rules that run across both (one word-processor table with
+  a blank column between them) share one header band: where its labels so far make a
+  whole KPI header (a KPI and two values) and an objective or KPI label starts another
+  whole one, each is a table of its own, split in the white gutter between them that
+  no text of the rows crosses (a river, like any column boundary).
+
 - Columns: one per header label. The boundary between two columns lies in the white
   "river" between their labels that no text of the table crosses; a band of text that
   would close a river (prose, a heading across the page) is not part of the table.
   Where a vertical rule or the end of a rule lies in the river, the boundary is there.
 - Rows: the horizontal rules below the header (the last row may have none under it).
   An empty band no taller than ``WHITE_GAP`` is the white gap between two row fills
-  (stripes with gaps; a header bar): it is passed over, not a row.
+  (stripes with gaps; a header bar), or between the row rules of two tables side by
+  side under one header rule: it is passed over, not a row, and the row under it
+  starts at both rules (each covers its own table's columns).
   A rule that skips a column leaves that column's cell merged with the one above (an
   objective spanning several KPI rows).
 - A two-level column (a parent KPI over its sub-KPIs, under one header label): a row
@@ -90,10 +103,6 @@ class Level:
     @property
     def x1(self) -> float:
         return self.spans[-1][1]
-
-    @property
-    def longest(self) -> Span:
-        return max(self.spans, key=lambda s: s[1] - s[0])
 
     def cover(self, x0: float, x1: float) -> float:
         """Share of [x0, x1] this rule covers."""
@@ -224,19 +233,26 @@ class PageTables:
     # -- headers ---------------------------------------------------------------------
 
     def headers(self, taken: list[BBox]) -> list[Header]:
-        """Header bands sitting on a rule, outside (or wider than) the tables found."""
+        """Header bands sitting on a rule, outside (or wider than) the tables found.
+
+        Each wide piece of a rule may carry a header: two tables side by side have
+        their header rules at one height, a gutter apart (the longest piece first, so
+        a rule broken under one table keeps its table)."""
         found: list[Header] = []
         min_width = HEADER_RULE_SHARE * float(self.page.width)
         for i, level in enumerate(self.levels):
-            x0, x1 = level.longest
-            if x1 - x0 < min_width or any(_inside(level.y, x0, x1, b) for b in taken):
-                continue
-            if found and (level.y <= found[-1].bottom + 1 or self._white_gap(
-                    found[-1].bottom, level.y, found[-1].x0, found[-1].x1)):
-                continue
-            header = self._header_on(i, x0, x1)
-            if header is not None:
-                found.append(header)
+            pieces = sorted((s for s in level.spans if s[1] - s[0] >= min_width),
+                            key=lambda s: s[0] - s[1])
+            for x0, x1 in pieces:
+                if any(_inside(level.y, x0, x1, b) for b in taken):
+                    continue
+                last = next((h for h in reversed(found) if h.x0 < x1 and h.x1 > x0), None)
+                if last is not None and (level.y <= last.bottom + 1 or self._white_gap(
+                        last.bottom, level.y, last.x0, last.x1)):
+                    continue
+                header = self._header_on(i, x0, x1)
+                if header is not None:
+                    found.append(header)
         return found
 
     def _white_gap(self, top: float, bottom: float, x0: float, x1: float) -> bool:
@@ -275,9 +291,7 @@ class PageTables:
         for k in range(len(band), 0, -1):
             top = min(ln.top for ln in band[:k])
             labels = self._labels(x0, x1, top, level.y)
-            names = [classify_label(lb.text) for lb in labels]
-            values = {"target", "achieved", "score_reported"} & set(names)
-            if "kpi" in names and len(values) >= 2:
+            if _kpi_header([classify_label(lb.text) for lb in labels]):
                 # The rule above is the table's top only if it is the header's own.
                 near = ceiling is not None and top - ceiling <= size
                 table_top = ceiling if near else top - 1
@@ -313,26 +327,37 @@ class PageTables:
         headers = self.headers(taken)
         tables = []
         for i, header in enumerate(headers):
-            stop = headers[i + 1].top if i + 1 < len(headers) else float(self.page.height)
+            # Rows go down to the next header under this one (not one beside it).
+            stop = min((h.top for h in headers[i + 1:]
+                        if h.top > header.bottom and h.x0 < header.x1 and h.x1 > header.x0),
+                       default=float(self.page.height))
             rivers = _initial_rivers(header.labels)
             if not all(rivers):  # labels that touch: no column boundary to find
                 continue
             bands = self._bands(header.bottom, header.x0, header.x1, rivers, header.size, stop)
             end = bands[-1][1] if bands else header.bottom
             edges = _edges(header.x0, header.x1, rivers, self.hints(header.top, end))
-            boxes = [(edges[c], header.top, edges[c + 1], header.bottom)
-                     for c in range(len(edges) - 1)]
-            inner = self._sub_columns(bands, edges, header.size)
-            boxes += self._spanning(_body_boxes(bands, sorted(edges + inner)), bands, inner)
-            grid = grid_from_cell_boxes(boxes)
-            if grid is None:
-                continue
-            fill_cell_texts(grid, self.words)
-            # A header without rows under it: its rows are on the next page.
-            mapping = map_columns(grid) if bands else map_header(grid)
-            if mapping is not None:
-                tables.append(FoundTable(grid, mapping, header.size, rivers))
+            # Rows found with every river open: a gutter between two headers is white
+            # down the whole table, and each side is a table of its own.
+            for a, b in _side_by_side(header.labels):
+                table = self._table(header, bands, edges[a:b + 1], rivers[a:b - 1])
+                if table is not None:
+                    tables.append(table)
         return tables
+
+    def _table(self, header: Header, bands, edges: list[float],
+               rivers: list[list[Span]]) -> FoundTable | None:
+        boxes = [(edges[c], header.top, edges[c + 1], header.bottom)
+                 for c in range(len(edges) - 1)]
+        inner = self._sub_columns(bands, edges, header.size)
+        boxes += self._spanning(_body_boxes(bands, sorted(edges + inner)), bands, inner)
+        grid = grid_from_cell_boxes(boxes)
+        if grid is None:
+            return None
+        fill_cell_texts(grid, self.words)
+        # A header without rows under it: its rows are on the next page.
+        mapping = map_columns(grid) if bands else map_header(grid)
+        return None if mapping is None else FoundTable(grid, mapping, header.size, rivers)
 
     def _sub_columns(self, bands, edges: list[float], size: float) -> list[float]:
         """Inner boundaries of two-level columns (a parent KPI over its sub-KPIs): where
@@ -416,7 +441,11 @@ class PageTables:
                 continue
             words = self.index.within(x0, x1, top, level.y)
             if not words and level.y - top <= WHITE_GAP:
-                # The white between two row fills (stripes drawn with gaps): no row.
+                # The white between two row fills (stripes drawn with gaps), or between
+                # the rules of two tables side by side: no row, and the row under it
+                # starts at both rules.
+                if above is not None:
+                    level = Level(level.y, _union(above.spans + level.spans))
                 top, above = level.y, level
                 continue
             if not words or not _fits(words, rivers, size):
@@ -449,10 +478,12 @@ class PageTables:
 
 def _row_rule(level: Level, x0: float, x1: float) -> bool:
     """A rule between rows of the table spanning [x0, x1]: within it, over most of it,
-    and reaching one of its sides (it may skip merged cells, not stop short of both)."""
+    and reaching one of its sides (it may skip merged cells, not stop short of both).
+    Pieces of the rule wholly beside the table, past a gap, are another table's."""
     tol = ALIGN_TOLERANCE
-    return (level.x0 >= x0 - tol and level.x1 <= x1 + tol
-            and (abs(level.x0 - x0) <= tol or abs(level.x1 - x1) <= tol)
+    spans = [s for s in level.spans if s[1] > x0 - tol and s[0] < x1 + tol]
+    return (bool(spans) and spans[0][0] >= x0 - tol and spans[-1][1] <= x1 + tol
+            and (abs(spans[0][0] - x0) <= tol or abs(spans[-1][1] - x1) <= tol)
             and level.cover(x0, x1) >= ROW_RULE_COVER)
 
 
@@ -486,6 +517,24 @@ def _join_words(words: list[dict]) -> list[dict]:
                 continue
         phrases.append(w)
     return phrases
+
+
+def _kpi_header(names: list[str | None]) -> bool:
+    """Column names that make a KPI table's header: a KPI and two of its values."""
+    return "kpi" in names and len({"target", "achieved", "score_reported"} & set(names)) >= 2
+
+
+def _side_by_side(labels: list[Label]) -> list[tuple[int, int]]:
+    """Label ranges [a, b) of the tables under one header band: where the labels so far
+    make a whole KPI header, an objective or KPI label starts a table beside it, if the
+    labels after it make one too."""
+    names = [classify_label(lb.text) for lb in labels]
+    cuts = [0]
+    for j in range(1, len(names)):
+        if (names[j] in ("objective", "kpi") and _kpi_header(names[cuts[-1]:j])
+                and _kpi_header(names[j:])):
+            cuts.append(j)
+    return list(zip(cuts, [*cuts[1:], len(names)], strict=True))
 
 
 def _initial_rivers(labels: list[Label]) -> list[list[Span]]:

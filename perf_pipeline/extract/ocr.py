@@ -91,8 +91,24 @@ class PageReader:
     problem: str = ""  # why they were left unread
     pictures: list[int] = field(default_factory=list)  # text pages, table pictures unread
     picture_problem: str = ""
-    ocr_pages: int = 0
-    ocr_seconds: float = 0.0
+    # OCR seconds by page number: a page read twice (page_workers.py) counts once.
+    ocr_by_page: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def ocr_pages(self) -> int:
+        return len(self.ocr_by_page)
+
+    @property
+    def ocr_seconds(self) -> float:
+        return sum(self.ocr_by_page.values())
+
+    def merge(self, other: PageReader) -> None:
+        """Take in what a reader of other pages of the same report found."""
+        self.missing = sorted({*self.missing, *other.missing})
+        self.problem = self.problem or other.problem
+        self.pictures = sorted({*self.pictures, *other.pictures})
+        self.picture_problem = self.picture_problem or other.picture_problem
+        self.ocr_by_page.update(other.ocr_by_page)
 
     def read(self, page) -> tuple[list[dict], ScannedPage | None]:
         """Words of a page and, for a scan or a text page with a picture of a table,
@@ -113,8 +129,7 @@ class PageReader:
             self.missing.append(page.page_number)
             self.problem = str(exc)
             return words, None
-        self.ocr_pages += 1
-        self.ocr_seconds += scanned.seconds
+        self.ocr_by_page[page.page_number] = scanned.seconds
         return scanned.words, scanned
 
     def _read_pictures(self, page, words: list[dict]) -> tuple[list[dict], ScannedPage | None]:
@@ -149,8 +164,7 @@ class PageReader:
             seconds=sum(part.seconds for part in parts),
             regions=regions,
         )
-        self.ocr_pages += 1
-        self.ocr_seconds += scanned.seconds
+        self.ocr_by_page[page.page_number] = scanned.seconds
         return scanned.words, scanned
 
     @property

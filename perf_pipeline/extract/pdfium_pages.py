@@ -496,10 +496,11 @@ def _is_axis_rect(pts: list[tuple[float, float]]) -> bool:
     return horizontal_first or vertical_first
 
 
-def iter_pages(pdf: pdfplumber.PDF, document: pdfium.PdfDocument) -> Iterator[Page]:
-    """Each page of `pdf`, read by PDFium where it can be described faithfully."""
+def iter_pages(pdf: pdfplumber.PDF, document: pdfium.PdfDocument, start: int = 0,
+               stop: int | None = None) -> Iterator[Page]:
+    """Pages start..stop-1 of `pdf`, read by PDFium where it can be described faithfully."""
     fonts = FontTable()
-    for page in pdf.pages:
+    for page in pdf.pages[start:stop]:
         if page.rotation:
             yield page
             continue

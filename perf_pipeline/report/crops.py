@@ -5,8 +5,11 @@ without opening the PDF. Each table is rendered once with PDFium (pypdfium2) at
 SCALE × 72 dpi; each row's picture is the table's column headers above a window of the
 table around the row, the row itself highlighted. The pictures are written under the
 names the `kpi_facts` view gives them (`source_image`: `sources/<sha256 of the
-PDF>/p<page>-r<row>.png`, relative to the warehouse's folder), so a content that was
-rendered once is never rendered again, whatever run or file name brings it back.
+PDF>/p<page>-r<row>.png`, relative to the warehouse's folder: the macro in
+sql/00_names.sql), so a content that was rendered once is never rendered again, whatever
+run or file name brings it back. The extraction workers draw them right after a report
+is parsed (`write_extraction_crops`, the same names from the same macro), beside the run
+that loads it; the scoring step draws whatever is still missing.
 
 Row geometry is pdfplumber's (PDF points from the top left of the page's media box, the
 OCR rows too); PDFium renders the crop box, so the offset between the two is applied.
@@ -41,6 +44,30 @@ def missing_crops(rows: pd.DataFrame, root: Path) -> pd.DataFrame:
     if rows.empty:
         return rows
     return rows[[not (root / name).is_file() for name in rows["source_image"]]]
+
+
+def source_image_names(rows: pd.DataFrame, sha256: str) -> list[str]:
+    """`source_image` of each row (page, row_index) of a report with this content, by
+    the warehouse's own macro, without a warehouse."""
+    import duckdb
+
+    from ..warehouse.sql import read_sql
+
+    with duckdb.connect(":memory:") as con:
+        con.execute(read_sql("00_names.sql"))
+        con.register("geometry", rows[["page", "row_index"]])
+        return [name for (name,) in con.execute(
+            "SELECT source_image_name($sha256, page, row_index) FROM geometry",
+            {"sha256": sha256}).fetchall()]
+
+
+def write_extraction_crops(pdf_path: str | Path, records: list[dict], sha256: str,
+                           root: str | Path, password: str | None = None) -> int:
+    """The pictures of a report's rows straight from its extraction (the rows the
+    warehouse will hold, with the same geometry and names)."""
+    rows = pd.DataFrame.from_records(records, columns=GEOMETRY_COLUMNS[:-1])
+    rows["source_image"] = source_image_names(rows, sha256)
+    return write_crops(pdf_path, rows, root, password)
 
 
 def write_crops(pdf_path: str | Path, rows: pd.DataFrame, root: str | Path,

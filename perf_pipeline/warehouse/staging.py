@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import logging
 import os
 import pickle
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -39,6 +40,7 @@ REPORTS_PER_WORKER = 50
 # Staged file names: this much of the report's name (readable), then a hash of all of it,
 # so any file name the file system allows fits (names may be 255 bytes already).
 NAME_CHARS = 60
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -123,6 +125,8 @@ class ExtractionJob:
     path: Path
     sha256: str
     options: dict
+    # Where the rows' pictures go (report/crops.py), drawn by the worker after parsing.
+    crops_root: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -148,7 +152,22 @@ def extract_and_stage(job: ExtractionJob, stage_dir: Path) -> ExtractionOutcome:
         except ReportError as exc:
             return ExtractionOutcome(job.report, exc.kind, str(exc))
         stage.write(extraction, job.sha256)
+        if job.crops_root is not None:
+            _draw_crops(job, extraction)
     return ExtractionOutcome(job.report)
+
+
+def _draw_crops(job: ExtractionJob, extraction: Extraction) -> None:
+    """The rows' pictures, while the lock still tells the run to wait for this report.
+    A picture is a reader's aid: one that cannot be drawn here is drawn, or reported,
+    by the scoring step."""
+    from ..report.crops import write_extraction_crops
+
+    try:
+        write_extraction_crops(job.path, extraction.records, job.sha256, job.crops_root,
+                               job.options.get("password"))
+    except Exception as exc:  # noqa: BLE001 - see above
+        log.info("%s: pictures left to the scoring step (%s)", job.report, exc)
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:

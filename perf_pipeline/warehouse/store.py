@@ -23,7 +23,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 from tenacity import RetryCallState, retry, retry_if_exception, stop_after_delay, wait_fixed
 
-from ..quality.corrections import digests
+from ..quality.corrections import corrections_path, digests
 from ..quality.rules import rules_records
 from ..raw_folder import file_sha256, input_key
 from .sql import create_quality_checks, read_sql, sql_dir
@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from ..extract import Extraction
 
 
-SCHEMA_FILES = ["00_schema.sql", "01_macros.sql", "02_corrections.sql", "02_views.sql",
-                "05_ledger.sql", "08_quality_issues.sql"]
+SCHEMA_FILES = ["00_schema.sql", "00_names.sql", "01_macros.sql", "02_corrections.sql",
+                "02_views.sql", "05_ledger.sql", "08_quality_issues.sql"]
 SUMMARY_TABLES = ["summary_by_report", "summary_by_area", "summary_by_objective",
                   "summary_by_status"]
 AREA_TREND_TABLES = ["trend_by_area"]
@@ -562,6 +562,31 @@ def charts_dir(database: str | Path) -> Path:
 def scorecard_dir(database: str | Path) -> Path:
     """Where each ingest writes the scorecard site (report/scorecard.py)."""
     return Path(database).parent / "scorecard"
+
+
+def refresh_inputs(con: duckdb.DuckDBPyConnection, database: str | Path,
+                   raw_dir: str | Path) -> str:
+    """What the tables over all reports are made from: the reports loaded and the
+    attempts made (the view refresh_state), the pipeline's code, SQL and templates,
+    raw/corrections.csv, and where the database and raw/ are. A refresh recorded with
+    the same digest made the tables, exports and scorecard as a new one would."""
+    digest = hashlib.sha256(repr(con.execute("SELECT * FROM refresh_state").fetchall()).encode())
+    package = Path(__file__).parents[1]
+    for path in sorted([*package.rglob("*.py"), *package.rglob("*.html"),
+                        *package.rglob("*.css"), *sql_dir().rglob("*.sql"),
+                        *sql_dir().rglob("*.csv")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    corrections = corrections_path(raw_dir)
+    digest.update(corrections.read_bytes() if corrections.is_file() else b"no corrections")
+    digest.update(f"{Path(database).resolve()}\0{Path(raw_dir).resolve()}".encode())
+    return digest.hexdigest()[:16]
+
+
+def refresh_outputs_present(database: str | Path) -> bool:
+    """The exports and the scorecard a refresh writes are on disk (not deleted since)."""
+    exports = exports_dir(database)
+    return ((scorecard_dir(database) / "index.html").is_file()
+            and all((exports / f"{name}.parquet").is_file() for name in EXPORT_TABLES))
 
 
 def sources_root(database: str | Path) -> Path:
