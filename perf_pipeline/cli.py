@@ -145,11 +145,10 @@ def _ingest(raw_dir: str, database: str, force: bool) -> None:
                              store.sources_root(database)),
             staging.ExtractionStage(staging.default_directory(database)), settings.workers())
 
-    from dagster import DagsterInstance
-
     from .defs.runs import (
         IngestResult,
         ingest_all,
+        project_instance,
         recover_stale_runs,
         refresh_is_current,
         register_reports,
@@ -170,7 +169,7 @@ def _ingest(raw_dir: str, database: str, force: bool) -> None:
                 _say("        ", "", line)
 
     try:
-        with frozen_heap(), DagsterInstance.get() as instance:
+        with frozen_heap(), project_instance() as instance:
             with store.connect(database) as con:
                 for run_id in recover_stale_runs(instance, con):
                     _say("  recovered", "yellow", f"run {run_id} had died unfinished; "
@@ -220,11 +219,9 @@ def forget(
 
 
 def _forget(reports: list[str], raw_dir: str, database: str) -> None:
-    from dagster import DagsterInstance
-
     from .definitions import build_definitions
     from .defs.partitions import report_partitions
-    from .defs.runs import refresh_summaries
+    from .defs.runs import project_instance, refresh_summaries
     from .raw_folder import list_reports
     from .warehouse import store
 
@@ -233,7 +230,7 @@ def _forget(reports: list[str], raw_dir: str, database: str) -> None:
     if present:
         _fail(f"{', '.join(present)} is still in {raw_dir}/ and would be ingested again: "
               f"move it out of {raw_dir}/ first")
-    with DagsterInstance.get() as instance, store.connect(database) as con:
+    with project_instance() as instance, store.connect(database) as con:
         loaded = store.loaded_reports(con)
         partitions = instance.get_dynamic_partitions(report_partitions.name)
         unknown = [r for r in reports if r not in loaded and r not in partitions]
@@ -244,7 +241,7 @@ def _forget(reports: list[str], raw_dir: str, database: str) -> None:
             if report in partitions:
                 instance.delete_dynamic_partition(report_partitions.name, report)
             _say("  removed", "yellow", f"{report} ({rows} KPI rows)")
-    with DagsterInstance.get() as instance:
+    with project_instance() as instance:
         refreshed, errors = refresh_summaries(defs, instance)
     for line in errors:
         _say("  summaries:", "red", line)

@@ -10,17 +10,21 @@ history, materialisations and check results afterwards.
 
 from __future__ import annotations
 
+import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import psutil
+import sqlalchemy.exc
 from dagster import (
     AssetCheckSeverity,
     AssetKey,
     AssetRecordsFilter,
     DagsterEventType,
     DagsterInstance,
+    DagsterInvalidInvocationError,
     DagsterRunStatus,
     Definitions,
     RunsFilter,
@@ -30,6 +34,7 @@ from ..raw_folder import ReportFile
 from ..warehouse import store
 from .partitions import report_partitions
 
+log = logging.getLogger(__name__)
 # Dagster's console logger prints every event at DEBUG; the run history keeps them all.
 # Its ERROR events carry stack traces; the CLI prints each report's outcome instead.
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -242,6 +247,27 @@ def close_dead_runs(instance: DagsterInstance) -> list[str]:
             instance.report_run_failed(record.dagster_run, DIED)
             closed.append(record.dagster_run.run_id)
     return closed
+
+
+@contextmanager
+def project_instance() -> Iterator[DagsterInstance]:
+    """The project's Dagster instance (DAGSTER_HOME), completed first if a command was
+    killed while Dagster created its SQLite tables: some are missing then, and Dagster
+    would fail every later command with "run `dagster instance migrate`"; its migration
+    creates them (nothing is lost: history starts in those tables)."""
+    with DagsterInstance.get() as instance:
+        try:
+            instance.get_dynamic_partitions(report_partitions.name)
+            instance.get_runs_count()
+        except (DagsterInvalidInvocationError, sqlalchemy.exc.OperationalError) as exc:
+            log.warning("the Dagster instance in %s was left half-created (%s): "
+                        "completing it", instance.root_directory, _first_line(exc))
+            instance.upgrade()
+        yield instance
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def register_reports(instance: DagsterInstance, names: list[str]) -> None:
