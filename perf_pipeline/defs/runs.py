@@ -17,14 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import psutil
-import sqlalchemy.exc
 from dagster import (
     AssetCheckSeverity,
     AssetKey,
     AssetRecordsFilter,
     DagsterEventType,
     DagsterInstance,
-    DagsterInvalidInvocationError,
     DagsterRunStatus,
     Definitions,
     RunsFilter,
@@ -257,13 +255,19 @@ def project_instance() -> Iterator[DagsterInstance]:
     creates them (nothing is lost: history starts in those tables)."""
     with DagsterInstance.get() as instance:
         try:
-            instance.get_dynamic_partitions(report_partitions.name)
-            instance.get_runs_count()
-        except (DagsterInvalidInvocationError, sqlalchemy.exc.OperationalError) as exc:
+            _probe(instance)
+        except Exception as exc:  # noqa: BLE001 - Dagster's error or SQLite's, by version
             log.warning("the Dagster instance in %s was left half-created (%s): "
                         "completing it", instance.root_directory, _first_line(exc))
             instance.upgrade()
+            _probe(instance)  # still broken: that error, as it is
         yield instance
+
+
+def _probe(instance: DagsterInstance) -> None:
+    """Read the tables every command uses (runs; partitions, in the event log's index)."""
+    instance.get_dynamic_partitions(report_partitions.name)
+    instance.get_runs_count()
 
 
 def _first_line(exc: Exception) -> str:
