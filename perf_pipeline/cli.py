@@ -309,10 +309,10 @@ def extract(
     try:
         # Limits from the environment, a password from passwords.toml beside the PDF.
         options = settings.extract_options(pdf.parent, pdf.name)
-        # One report: its pages on the cores (PERF_PIPELINE_WORKERS).
+        # One report: its pages on the free cores (PERF_PIPELINE_WORKERS).
         extraction = extract_report(
             pdf, **{**options, "password": password or options["password"]},
-            engine=Engine(engine).value, workers=settings.workers(),
+            engine=Engine(engine).value, workers=settings.free_workers(),
         )
     except ReportError as exc:
         _fail(str(exc))

@@ -57,6 +57,16 @@ def workers() -> int:
     return _number(WORKERS_ENV, int) or os.cpu_count() or 1
 
 
+def free_workers() -> int:
+    """Processes for one report's pages (`extract`): the environment, else one per core
+    that is free now (cores minus the last minute's load), at least one. Reading pages
+    in ranges costs a little more work in all, which pays only on otherwise idle cores."""
+    if (chosen := _number(WORKERS_ENV, int)) is not None:
+        return chosen
+    cores = os.cpu_count() or 1
+    return max(1, min(cores, round(cores - os.getloadavg()[0])))
+
+
 def dask_scheduler() -> str | None:
     """The Dask scheduler's address to extract on, None for local processes."""
     return os.environ.get(DASK_SCHEDULER_ENV, "").strip() or None

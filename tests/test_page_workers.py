@@ -130,3 +130,18 @@ def test_short_reports_stay_in_one_process():
     assert page_workers.worker_count(8, page_workers.MIN_PAGES_PER_WORKER * 2 - 1) == 1
     assert page_workers.worker_count(8, 32) == min(8, 32 // page_workers.MIN_PAGES_PER_WORKER)
     assert page_workers.worker_count(2, 500) == 2
+
+
+def test_extract_uses_the_free_cores_unless_told(monkeypatch):
+    from perf_pipeline import settings
+
+    monkeypatch.delenv(settings.WORKERS_ENV, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.5, 0.5))
+    assert settings.free_workers() == 4
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.6, 0.5, 0.5))
+    assert settings.free_workers() == 1
+    monkeypatch.setattr(os, "getloadavg", lambda: (9.0, 0.5, 0.5))
+    assert settings.free_workers() == 1
+    monkeypatch.setenv(settings.WORKERS_ENV, "3")
+    assert settings.free_workers() == 3
