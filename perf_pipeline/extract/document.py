@@ -41,6 +41,8 @@ from .ocr import PageReader, ScannedPage, row_confidence
 from .pdfium_pages import iter_pages
 from .rows import TableRow, build_rows, continue_rows
 from .text import fill_cell_texts, group_lines
+from .unruled import continuation as unruled_continuation
+from .unruled import unruled_tables
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,6 +85,7 @@ class PageTable:
     lines_below: list[str] | None = None  # set on the last table of its page
     blocks_below: list[HeadingBlock] = field(default_factory=list)
     ocr: bool = False  # read from a scanned image
+    unruled: bool = False  # found from its text alone (unruled.py)
 
 
 @dataclass
@@ -323,6 +326,7 @@ def _scan_page(page, reader: PageReader, carry: PageTable | None) -> PageScan:
             rivers=found.rivers,
             headerless=found.mapping.header_rows == 0,
             lines_above=[ln.text for ln in before],
+            unruled=found.unruled,
             ocr=scanned is not None and scanned.covers(grid.bbox),
         ))
     if on_page:
@@ -380,6 +384,14 @@ def _find_tables(page, words: list[dict], carry: PageTable | None,
         # A header wider than a ruled table under it: the ruling may have missed columns.
         if all(_columns(table.mapping) > _columns(t.mapping) for t in ruled):
             found = [t for t in found if t not in ruled] + [table]
+    if not whole_scan:
+        # A header on a filled band with no row rule under it gives one row above: the
+        # same header read as a table without rules gives them all.
+        one_row = [t for t in found if t.grid.n_rows - t.mapping.header_rows <= 1]
+        for table in unruled_tables(finder, [t.grid.bbox for t in found if t not in one_row]):
+            read = [t for t in one_row if _overlap(t.grid.bbox, table.grid.bbox)]
+            if not read or table.grid.n_rows > max(t.grid.n_rows for t in read):
+                found = [t for t in found if t not in read] + [table]
     found.sort(key=lambda t: (t.grid.bbox[1], t.grid.bbox[0]))
     if carry is not None:
         bottom = found[0].grid.bbox[1] if found else float(page.height)
@@ -396,10 +408,14 @@ def _find_tables(page, words: list[dict], carry: PageTable | None,
             rows = finder.continuation(edges[0], edges[-1], carry.rivers, carry.size, bottom)
         if rows is None and ruled is not None:
             rows = ruled, rivers_of(ruled)
+        if rows is None and carry.unruled:
+            rows = unruled_continuation(finder, edges[0], edges[-1], carry.rivers, carry.size,
+                                        bottom, carry.mapping, edges)
         if rows is not None:
             grid, rivers = rows
             mapping = remap_columns(carry.mapping, edges, grid.col_edges)
-            found.insert(0, FoundTable(grid, mapping, carry.size, rivers))
+            found.insert(0, FoundTable(grid, mapping, carry.size, rivers,
+                                       unruled=carry.unruled and ruled is None))
     return found
 
 

@@ -167,6 +167,7 @@ class FoundTable:
     # Where each column boundary may lie (the white between columns): what a
     # continuation on the next page must keep free.
     rivers: list[list[Span]]
+    unruled: bool = False  # found from its text alone (unruled.py): so are its continuations
 
 
 def rivers_of(grid: Grid) -> list[list[Span]]:
