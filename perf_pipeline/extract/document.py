@@ -41,8 +41,8 @@ from .ocr import PageReader, ScannedPage, row_confidence
 from .pdfium_pages import iter_pages
 from .rows import TableRow, build_rows, continue_rows
 from .text import fill_cell_texts, group_lines
+from .unruled import closed_by_rule, unruled_tables
 from .unruled import continuation as unruled_continuation
-from .unruled import unruled_tables
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -387,7 +387,8 @@ def _find_tables(page, words: list[dict], carry: PageTable | None,
     if not whole_scan:
         # A header on a filled band with no row rule under it gives one row above: the
         # same header read as a table without rules gives them all.
-        one_row = [t for t in found if t.grid.n_rows - t.mapping.header_rows <= 1]
+        one_row = [t for t in found if t.grid.n_rows - t.mapping.header_rows <= 1
+                   and not closed_by_rule(finder, t.grid.bbox, [b.grid.bbox for b in found])]
         for table in unruled_tables(finder, [t.grid.bbox for t in found if t not in one_row]):
             read = [t for t in one_row if _overlap(t.grid.bbox, table.grid.bbox)]
             if not read or table.grid.n_rows > max(t.grid.n_rows for t in read):

@@ -16,9 +16,11 @@ columns and rows from the white space of its body.
   its widest body line, the same on every page a table spans.
 - Body: the lines under the header while they are table-like. The table ends at a line
   that crosses a river or leaves it narrower than ``MIN_GUTTER`` (prose across the
-  gutters, its word spaces narrower than two cells' padding), one in larger type or in bold under
-  a body that is not (a heading), a gap of more than ``END_GAP`` lines, or the next KPI
-  header; a last row with no KPI text is the page foot, not a row.
+  gutters, its word spaces narrower than two cells' padding), one in another type size
+  than the body's, or in bold under a body that is not (a heading), a gap of more than
+  ``END_GAP`` lines or ``WHITE_STEP`` times the white under the header, or the next
+  KPI header; a last row with no KPI text is the page foot, and one without any
+  value a line of text under the table.
 - Rows, from the KPI and value columns (objective and extra columns follow them):
   a line starts a new row where, in a column that already has text in the row, it comes
   after a vertical gap (more than one line pitch: the cells' padding). A table without
@@ -39,7 +41,6 @@ columns and rows from the white space of its body.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
 from statistics import median
 
 from .columns import ColumnMap, classify_label, map_columns, map_header, normalise_label
@@ -60,8 +61,10 @@ from .finders import (
 from .grid import BBox, Grid, grid_from_cell_boxes
 from .text import Line, fill_cell_texts, group_lines
 
-# A vertical gap of more than this many text lines ends the table.
+# A vertical gap of more than this many text lines ends the table, and so does one
+# this many times the white between its header and first row (a row's padding).
 END_GAP = 2.5
+WHITE_STEP = 2.0
 # Two columns' texts are at least this many ems apart (two cells' padding); the spaces
 # between the words of a line of prose are narrower.
 MIN_GUTTER = 0.7
@@ -73,14 +76,8 @@ TOP_ALIGN = 1.5
 ROW_FIELDS = ("kpi", "target", "achieved", "score_reported")
 
 
-@dataclass
-class _Body:
-    lines: list[Line]
-    cols: list[list[set[int]]]  # per line: its columns (by words)
-
-
 def unruled_tables(finder: PageTables, taken: list[BBox]) -> list[FoundTable]:
-    """KPI tables found from a header band with no row rule under it."""
+    """KPI tables found from a header band outside the tables ``taken``."""
     lines = group_lines(finder.words)
     headers = []
     i = 0
@@ -172,11 +169,17 @@ def _body_lines(finder: PageTables, x0: float, rivers: list[list[Span]], size: f
     words = finder.index.within(x0 - 1, float(finder.page.width), top, stop)
     body: list[Line] = []
     bottom = top
+    first_white = None  # the white between the header and the first row
     for line in group_lines([w for w in words if w["x0"] >= x0 - 2]):
-        if (body or under_header) and line.top - bottom > END_GAP * size:
+        white = line.top - bottom
+        if (body or under_header) and (white > END_GAP * size or (
+                first_white and white > WHITE_STEP * first_white + 0.5 * size)):
             break
-        if body and _bold(line) and not all(_bold(ln) for ln in body):
+        if body and (_bold(line) and not all(_bold(ln) for ln in body)
+                     or abs(line.size - body[0].size) >= 1.0):
             break
+        if under_header and not body:
+            first_white = white
         before = [list(river) for river in rivers]
         if not _fits(line.words, rivers, size) or any(
                 max(b - a for a, b in river) < MIN_GUTTER * size for river in rivers):
@@ -202,9 +205,12 @@ def _grid(finder: PageTables, body: list[Line], edges: list[float], names: list[
 
     placed = [[(column(w), w) for w in ln.words] for ln in body]
     rows = _rows(body, placed, row_cols, size, band_bottom)
-    # A last row with no KPI text is the page foot (a page number in a value column).
+    # A last row with no KPI text is the page foot (a page number in a value column);
+    # one with no value is a line of text under the table, not a row.
     kpi = names.index("kpi")
-    while rows and not any(c == kpi for k in rows[-1] for c, _ in placed[k]):
+    values = {c for c in row_cols if c != kpi}
+    while rows and not ({kpi} <= {c for k in rows[-1] for c, _ in placed[k]}
+                        and values & {c for k in rows[-1] for c, _ in placed[k]}):
         rows.pop()
     if not rows:
         return None
@@ -361,3 +367,10 @@ def continuation(finder: PageTables, x0: float, x1: float, rivers: list[list[Spa
         return None
     grid = _grid(finder, body, new_edges, names, body[0].top - 2.0, None, size)
     return None if grid is None else (grid, rivers)
+
+
+def closed_by_rule(finder: PageTables, bbox: BBox, tables: list[BBox]) -> bool:
+    """Whether a rule runs under the table's last row (it is ruled, not unruled): not
+    the top of a table under it (a header's fill)."""
+    return any(abs(lv.y - bbox[3]) <= 2 and lv.cover(bbox[0], bbox[2]) >= 0.5
+               and not any(abs(b[1] - lv.y) <= 2 for b in tables) for lv in finder.levels)
