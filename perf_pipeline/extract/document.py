@@ -40,7 +40,7 @@ from .missed import header_labels
 from .ocr import PageReader, ScannedPage, row_confidence
 from .pdfium_pages import iter_pages
 from .rows import TableRow, build_rows, continue_rows
-from .text import fill_cell_texts, group_lines
+from .text import Line, fill_cell_texts, group_lines
 from .unruled import closed_by_rule, unruled_tables
 from .unruled import continuation as unruled_continuation
 
@@ -304,7 +304,7 @@ def _scan_page(page, reader: PageReader, carry: PageTable | None) -> PageScan:
     lines = group_lines(words)
     parts = split_columns(lines)
     on_page: list[PageTable] = []
-    for i, found in enumerate(_find_tables(page, words, carry, scanned)):
+    for i, found in enumerate(_find_tables(page, words, carry, scanned, lines)):
         grid = found.grid
         x0, x1 = grid.bbox[0], grid.bbox[2]
         # Headings over this table: below the last table above it in its columns.
@@ -345,7 +345,8 @@ def _scan_page(page, reader: PageReader, carry: PageTable | None) -> PageScan:
 
 
 def _find_tables(page, words: list[dict], carry: PageTable | None,
-                 scanned: ScannedPage | None = None) -> list[FoundTable]:
+                 scanned: ScannedPage | None = None,
+                 lines: list[Line] | None = None) -> list[FoundTable]:
     """KPI tables on a page, top-down: ruled ones (pdfplumber), ones drawn as filled
     cells with gaps, then ones found from their header and horizontal rules, then rows
     continuing the previous page's table. A text page with pictures OCR'd (scanned
@@ -389,7 +390,8 @@ def _find_tables(page, words: list[dict], carry: PageTable | None,
         # same header read as a table without rules gives them all.
         one_row = [t for t in found if t.grid.n_rows - t.mapping.header_rows <= 1
                    and not closed_by_rule(finder, t.grid.bbox, [b.grid.bbox for b in found])]
-        for table in unruled_tables(finder, [t.grid.bbox for t in found if t not in one_row]):
+        taken = [t.grid.bbox for t in found if t not in one_row]
+        for table in unruled_tables(finder, taken, lines):
             read = [t for t in one_row if _overlap(t.grid.bbox, table.grid.bbox)]
             if not read or table.grid.n_rows > max(t.grid.n_rows for t in read):
                 found = [t for t in found if t not in read] + [table]

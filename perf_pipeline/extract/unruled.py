@@ -6,8 +6,9 @@ columns and rows from the white space of its body.
 
 - Header: a band of lines (at most ``MAX_HEADER_LINES``, one type size, less than a
   line's gap apart) whose phrases are KPI column labels (``classify_label``): a KPI and
-  two of its values, as for the other finders. A line of prose that names KPIs and
-  targets is one long phrase, not labels. A header on a filled band with no row rule
+  two of its values, as for the other finders; some line of the band has labels a
+  column gap (``MIN_GUTTER``) apart. A line of prose that names KPIs and targets is one
+  long phrase, not labels. A header on a filled band with no row rule
   under it is read here too: finders.py reads one row under it (the text block under
   its last rule), and the table found here replaces that one when it has more rows.
 - Columns: one per header label; a boundary lies in the white "river" between two
@@ -76,13 +77,19 @@ TOP_ALIGN = 1.5
 ROW_FIELDS = ("kpi", "target", "achieved", "score_reported")
 
 
-def unruled_tables(finder: PageTables, taken: list[BBox]) -> list[FoundTable]:
-    """KPI tables found from a header band outside the tables ``taken``."""
-    lines = group_lines(finder.words)
+def unruled_tables(finder: PageTables, taken: list[BBox],
+                   lines: list[Line] | None = None) -> list[FoundTable]:
+    """KPI tables found from a header band outside the tables ``taken`` (``lines``: the
+    page's words as lines, if already grouped)."""
+    if lines is None:
+        lines = group_lines(finder.words)
+    # Labels side by side are a column gap apart; a line of prose has word spaces only.
+    gapped = [any(b["x0"] - a["x1"] >= MIN_GUTTER * ln.size
+                  for a, b in zip(ln.words, ln.words[1:], strict=False)) for ln in lines]
     headers = []
     i = 0
     while i < len(lines):
-        found = _header_at(finder, lines, i, taken)
+        found = _header_at(finder, lines, gapped, i, taken)
         if found is None:
             i += 1
             continue
@@ -99,11 +106,13 @@ def unruled_tables(finder: PageTables, taken: list[BBox]) -> list[FoundTable]:
     return tables
 
 
-def _header_at(finder: PageTables, lines: list[Line], i: int, taken: list[BBox]):
+def _header_at(finder: PageTables, lines: list[Line], gapped: list[bool], i: int,
+               taken: list[BBox]):
     """(labels, index of the first line under the band, band bottom, size, band top)
     of a KPI header band holding line ``i``, if it is one outside the tables found."""
     line = lines[i]
-    if not HEADER_WORDS.search(normalise_label(line.text)):
+    near = gapped[max(0, i - MAX_HEADER_LINES + 1):i + MAX_HEADER_LINES]
+    if not any(near) or not HEADER_WORDS.search(normalise_label(line.text)):
         return None
     if any(b[1] - 1 <= line.top and line.bottom <= b[3] + 1 and line.x0 < b[2]
            and line.x1 > b[0] for b in taken):
@@ -116,7 +125,7 @@ def _header_at(finder: PageTables, lines: list[Line], i: int, taken: list[BBox])
             lines[b], lines[b + 1], size):
         b += 1
     text = normalise_label(" ".join(ln.text for ln in lines[a:b + 1]))
-    if len(HEADER_WORDS.findall(text)) < 3:
+    if not any(gapped[a:b + 1]) or len(HEADER_WORDS.findall(text)) < 3:
         return None
     width = float(finder.page.width)
     # The widest band holding line i first: a wrapped label must keep all its lines.
