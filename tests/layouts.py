@@ -595,6 +595,12 @@ VARIANTS: dict[str, tuple[Layout, bool]] = {  # name -> (layout, with extra colu
     "none_plain_fpdf2": (Layout(
         producer="fpdf2", font="Times-Roman", size=9, rules="none", header_fill=None,
         repeat_header=False, breaks=SPLITS, prose_after=(4, 15)), False),
+    # ...a light header band, other wordings and extra columns, an embedded font, US
+    # Letter landscape, the header not repeated (and once alone at the foot of a page).
+    "none_wording_vera": (Layout(
+        producer="fpdf2", font="Vera", size=7.5, pagesize=landscape(LETTER), margin=36,
+        rules="none", columns=worded_columns, header_fill="#e7e6e6", header_color="#000000",
+        repeat_header=False, breaks=SPLITS, prose_after=(7,)), True),
     # ...other wordings and extra columns, each word on its own in Courier (no space
     # glyphs), landscape.
     "none_courier_words": (Layout(

@@ -387,14 +387,18 @@ def _find_tables(page, words: list[dict], carry: PageTable | None,
             found = [t for t in found if t not in ruled] + [table]
     if not whole_scan:
         # A header on a filled band with no row rule under it gives one row above: the
-        # same header read as a table without rules gives them all.
-        one_row = [t for t in found if t.grid.n_rows - t.mapping.header_rows <= 1
-                   and not closed_by_rule(finder, t.grid.bbox, [b.grid.bbox for b in found])]
+        # same header read as a table without rules gives them all. Such a row, or a
+        # header alone, may go on next page without rules.
+        one_row = [t for t in found if t.grid.n_rows == t.mapping.header_rows or (
+            t.grid.n_rows - t.mapping.header_rows == 1
+            and not closed_by_rule(finder, t.grid.bbox, [b.grid.bbox for b in found]))]
         taken = [t.grid.bbox for t in found if t not in one_row]
         for table in unruled_tables(finder, taken, lines):
             read = [t for t in one_row if _overlap(t.grid.bbox, table.grid.bbox)]
             if not read or table.grid.n_rows > max(t.grid.n_rows for t in read):
                 found = [t for t in found if t not in read] + [table]
+        for table in one_row:
+            table.unruled = True
     found.sort(key=lambda t: (t.grid.bbox[1], t.grid.bbox[0]))
     if carry is not None:
         bottom = found[0].grid.bbox[1] if found else float(page.height)
