@@ -588,13 +588,14 @@ VARIANTS: dict[str, tuple[Layout, bool]] = {  # name -> (layout, with extra colu
         font="Courier", size=7.5, word_by_word=True, pagesize=landscape(A4), margin=30,
         rules="horizontal", columns=worded_columns, header_fill=None, breaks=SPLITS), True),
     # No rules at all (a word processor's "no borders" table): the header a dark band,
-    # repeated after a page break.
-    "none_filled_reportlab": (Layout(rules="none", breaks=SPLITS, prose_after=(2, 12, 20)),
-                              False),
-    # ...nor any fill, Times by fpdf2, the header not repeated after a page break.
+    # repeated after a page break; rows split by a page break.
+    "none_filled_reportlab": (Layout(rules="none", breaks=SPLITS, row_splits=ROW_SPLITS,
+                                     prose_after=(2, 12, 20)), False),
+    # ...nor any fill, cells centred in their rows (merged objectives too), Times by
+    # fpdf2, the header not repeated after a page break.
     "none_plain_fpdf2": (Layout(
         producer="fpdf2", font="Times-Roman", size=9, rules="none", header_fill=None,
-        repeat_header=False, breaks=SPLITS, prose_after=(4, 15)), False),
+        valign="middle", repeat_header=False, breaks=SPLITS, prose_after=(4, 15)), False),
     # ...a light header band, other wordings and extra columns, an embedded font, US
     # Letter landscape, the header not repeated (and once alone at the foot of a page).
     "none_wording_vera": (Layout(

@@ -21,7 +21,8 @@ columns and rows from the white space of its body.
   than the body's, or in bold under a body that is not (a heading), a gap of more than
   ``END_GAP`` lines or ``WHITE_STEP`` times the white under the header, or the next
   KPI header; a last row with no KPI text is the page foot, and one without any
-  value a line of text under the table.
+  value a line of text under the table (unless it is the only row under a header that
+  starts its page: the rest of a row split by the page break, as rows.py joins it).
 - Rows, from the KPI and value columns (objective and extra columns follow them):
   a line starts a new row where, in a column that already has text in the row, it comes
   after a vertical gap (more than one line pitch: the cells' padding). A table without
@@ -29,8 +30,9 @@ columns and rows from the white space of its body.
   value column, when the row so far has too. A wrapped cell's lines are one pitch apart:
   one cell. The boundary between two rows lies in the widest white band between them.
 - Objective cells spanning several KPI rows: its text is printed once, either at the
-  top of its first row (every objective text starts on a row's first line: each starts
-  a cell there) or centred over its rows (each text's cell is the run of rows it is
+  top of its first row (the table's cells are set at the top of their rows and every
+  objective text starts on a row's first line: each starts a cell there) or centred
+  over its rows (each text's cell is the run of rows it is
   centred on, from the table's end upwards). Rows above the first objective text (a
   cell continued from the previous page) are one empty cell: rows.py gives them the
   previous page's objective.
@@ -128,15 +130,19 @@ def _header_at(finder: PageTables, lines: list[Line], gapped: list[bool], i: int
     if not any(gapped[a:b + 1]) or len(HEADER_WORDS.findall(text)) < 3:
         return None
     width = float(finder.page.width)
-    # The widest band holding line i first: a wrapped label must keep all its lines.
+    # The band holding line i whose labels name the most columns, the widest of them: a
+    # wrapped label keeps all its lines, and a body line under it is not one of them.
+    best = None
     for n in range(b - a + 1, 0, -1):
         for start in range(max(a, i - n + 1), min(i, b - n + 1) + 1):
             band = lines[start:start + n]
             top, bottom = min(ln.top for ln in band), max(ln.bottom for ln in band)
             labels = finder._labels(0.0, width, top, bottom)
-            if _kpi_header([classify_label(lb.text) for lb in labels]):
-                return labels, start + n, bottom, size, top - 1
-    return None
+            names = [classify_label(lb.text) for lb in labels]
+            named = sum(1 for name in names if name)
+            if _kpi_header(names) and (best is None or named > best[0]):
+                best = named, (labels, start + n, bottom, size, top - 1)
+    return None if best is None else best[1]
 
 
 def _stacked(upper: Line, lower: Line, size: float) -> bool:
@@ -152,7 +158,10 @@ def _table(finder: PageTables, labels: list[Label], top: float, band_bottom: flo
     body = _body_lines(finder, x0, rivers, size, band_bottom, stop)
     edges = _edges(x0, _right_side(finder, x0, labels, body), rivers, [])
     names = [classify_label(lb.text) for lb in labels]
-    grid = _grid(finder, body, edges, names, band_bottom, top, size) if body else None
+    # The header starts its page: a row under it without values may be the rest of a
+    # row split by the page break.
+    page_top = not finder.index.within(0.0, float(finder.page.width), 0.0, top)
+    grid = _grid(finder, body, edges, names, band_bottom, top, size, page_top) if body else None
     if grid is not None:
         mapping = map_columns(grid)
     else:  # a header without rows under it: its rows are on the next page
@@ -204,8 +213,10 @@ def _bold(line: Line) -> bool:
 
 
 def _grid(finder: PageTables, body: list[Line], edges: list[float], names: list[str | None],
-          band_bottom: float, header_top: float | None, size: float) -> Grid | None:
-    """Header cells (when ``header_top`` is given) and body cells of the rows found."""
+          band_bottom: float, header_top: float | None, size: float,
+          split_rest: bool = False) -> Grid | None:
+    """Header cells (when ``header_top`` is given) and body cells of the rows found;
+    ``split_rest``: a lone row without values is kept (the rest of a split row)."""
     row_cols = [c for c, name in enumerate(names) if name in ROW_FIELDS]
     objective = next((c for c, name in enumerate(names) if name == "objective"), None)
 
@@ -220,6 +231,8 @@ def _grid(finder: PageTables, body: list[Line], edges: list[float], names: list[
     values = {c for c in row_cols if c != kpi}
     while rows and not ({kpi} <= {c for k in rows[-1] for c, _ in placed[k]}
                         and values & {c for k in rows[-1] for c, _ in placed[k]}):
+        if split_rest and len(rows) == 1:
+            break
         rows.pop()
     if not rows:
         return None
@@ -227,7 +240,7 @@ def _grid(finder: PageTables, body: list[Line], edges: list[float], names: list[
     body = body[:lines[-1] + 1]
     placed = placed[:len(body)]
     bounds = _row_bounds(body, placed, rows, row_cols, band_bottom)
-    starts = _objective_starts(body, placed, rows, bounds, objective, size)
+    starts = _objective_starts(body, placed, rows, bounds, objective, row_cols, size)
     bands = []
     for r in range(len(rows)):
         spans = [(edges[c], edges[c + 1]) for c in range(len(edges) - 1)
@@ -325,8 +338,15 @@ def _row_bounds(body: list[Line], placed, rows: list[list[int]], row_cols: list[
     return bounds
 
 
+def _row_extent(placed, row: list[int], c: int) -> tuple[float, float] | None:
+    extents = [e for k in row if (e := _extent(placed[k], {c})) is not None]
+    if not extents:
+        return None
+    return min(t for t, _ in extents), max(b for _, b in extents)
+
+
 def _objective_starts(body: list[Line], placed, rows: list[list[int]], bounds: list[float],
-                      objective: int | None, size: float) -> set[int]:
+                      objective: int | None, row_cols: list[int], size: float) -> set[int]:
     """Rows where a new objective cell starts (rules in the module docstring)."""
     if objective is None:
         return set(range(len(rows)))
@@ -344,7 +364,12 @@ def _objective_starts(body: list[Line], placed, rows: list[list[int]], bounds: l
             texts[-1][1] = b
         else:
             texts.append([t, b])
-    if all(row_start(t) for t, _ in texts):  # top-aligned: each starts its first row
+    # Cells set at the top of their rows: a row's first lines start level in every
+    # KPI and value column (centred cells start lower where they are shorter).
+    level = all(max(tops) - min(tops) <= TOP_ALIGN for row in rows
+                if (tops := [e[0] for c in row_cols
+                             if (e := _row_extent(placed, row, c)) is not None]))
+    if level and all(row_start(t) for t, _ in texts):  # each starts its first row
         return {0, *(bisect_right(bounds, t) - 1 for t, _ in texts)}
     # Centred: each text's cell ends where the next one's starts (the last at the end).
     starts = {0}
