@@ -85,7 +85,7 @@ class PageTable:
     lines_below: list[str] | None = None  # set on the last table of its page
     blocks_below: list[HeadingBlock] = field(default_factory=list)
     ocr: bool = False  # read from a scanned image
-    unruled: bool = False  # found from its text alone (unruled.py)
+    unruled: bool = False  # its continuation may be found from text alone (FoundTable)
 
 
 @dataclass
@@ -348,9 +348,10 @@ def _find_tables(page, words: list[dict], carry: PageTable | None,
                  scanned: ScannedPage | None = None,
                  lines: list[Line] | None = None) -> list[FoundTable]:
     """KPI tables on a page, top-down: ruled ones (pdfplumber), ones drawn as filled
-    cells with gaps, then ones found from their header and horizontal rules, then rows
-    continuing the previous page's table. A text page with pictures OCR'd (scanned
-    with regions) has both: the pictures' ruled tables and the text layer's."""
+    cells with gaps, then ones found from their header and horizontal rules, then ones
+    with no rules at all (unruled.py), then rows continuing the previous page's table.
+    A text page with pictures OCR'd (scanned with regions) has both: the pictures' ruled
+    tables and the text layer's."""
     found: list[FoundTable] = []
     others: list[Grid] = []
     whole_scan = scanned is not None and not scanned.regions

@@ -8,9 +8,9 @@ columns and rows from the white space of its body.
   line's gap apart) whose phrases are KPI column labels (``classify_label``): a KPI and
   two of its values, as for the other finders; some line of the band has labels a
   column gap (``MIN_GUTTER``) apart. A line of prose that names KPIs and targets is one
-  long phrase, not labels. A header on a filled band with no row rule
-  under it is read here too: finders.py reads one row under it (the text block under
-  its last rule), and the table found here replaces that one when it has more rows.
+  long phrase, not labels. A header on a filled band with no row rule under it is read
+  here too: finders.py reads one row under it (the text block under its last rule),
+  and the table found here replaces that one when it has more rows.
 - Columns: one per header label; a boundary lies in the white "river" between two
   labels that no line of the body crosses (as in finders.py). The table's left side is
   its first label; its right side the page's right margin (as wide as the left one) or
@@ -32,13 +32,13 @@ columns and rows from the white space of its body.
 - Objective cells spanning several KPI rows: its text is printed once, either at the
   top of its first row (the table's cells are set at the top of their rows and every
   objective text starts on a row's first line: each starts a cell there) or centred
-  over its rows (each text's cell is the run of rows it is
-  centred on, from the table's end upwards). Rows above the first objective text (a
-  cell continued from the previous page) are one empty cell: rows.py gives them the
-  previous page's objective.
+  over its rows (each text's cell is the run of rows it is centred on, from the table's
+  end upwards). Rows above the first objective text (a cell continued from the
+  previous page) are one empty cell: rows.py gives them the previous page's objective.
 - A table split over pages: rows at the top of the next page that fit the previous
-  page's columns continue it (``continuation``); a repeated header is a table of its
-  own that document.py links.
+  page's columns continue it (``continuation``; also after a one-row table or a header
+  alone found by finders.py with no rule under it); a repeated header is a table of
+  its own that document.py links.
 """
 
 from __future__ import annotations
