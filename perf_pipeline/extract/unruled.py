@@ -328,7 +328,10 @@ def _row_bounds(body: list[Line], placed, rows: list[list[int]], row_cols: list[
         if hi > y:
             gaps.append((hi - y, y, hi))
         if gaps:
-            _, a, b = max(gaps)
+            # Gaps as wide as each other (centred text between them): the upper one, so
+            # a hair's difference in coordinates (engines) does not move the boundary.
+            widest = max(width for width, _, _ in gaps)
+            _, a, b = next(g for g in gaps if g[0] >= widest - TOP_ALIGN)
             bounds.append((a + b) / 2)
         else:
             bounds.append((lo + hi) / 2)
