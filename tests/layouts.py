@@ -212,7 +212,8 @@ class Layout:
     margin: float = 48.0
     # "grid": every cell ruled; "horizontal": rules under the header and under each row
     # only (no vertical rulings), as a browser prints a table with border-bottom;
-    # "inner": horizontal rules and the inner vertical ones, no outer frame.
+    # "inner": horizontal rules and the inner vertical ones, no outer frame; "none": no
+    # rules at all (a word processor's table with no borders, or text set on tab stops).
     rules: str = "grid"
     rule_shape: str = "line"  # "line" (stroked) or "rect" (thin filled rectangles)
     rule_width: float = 0.6
@@ -456,6 +457,8 @@ class _Printer:
             self.pen.text(x + lay.padding, y - self.leading * 0.25, line, bold, lay.size, color)
 
     def _hrule(self, x0: float, x1: float, y: float) -> None:
+        if self.layout.rules == "none":
+            return
         self.pen.rule(x0, y, x1, y, self.layout.rule_width, self.layout.rule_shape)
 
     def _vrule(self, x: float, y0: float, y1: float) -> None:
@@ -584,6 +587,26 @@ VARIANTS: dict[str, tuple[Layout, bool]] = {  # name -> (layout, with extra colu
     "wording_rules_courier": (Layout(
         font="Courier", size=7.5, word_by_word=True, pagesize=landscape(A4), margin=30,
         rules="horizontal", columns=worded_columns, header_fill=None, breaks=SPLITS), True),
+    # No rules at all (a word processor's "no borders" table): the header a dark band,
+    # repeated after a page break; rows split by a page break.
+    "none_filled_reportlab": (Layout(rules="none", breaks=SPLITS, row_splits=ROW_SPLITS,
+                                     prose_after=(2, 12, 20)), False),
+    # ...nor any fill, cells centred in their rows (merged objectives too), Times by
+    # fpdf2, the header not repeated after a page break.
+    "none_plain_fpdf2": (Layout(
+        producer="fpdf2", font="Times-Roman", size=9, rules="none", header_fill=None,
+        valign="middle", repeat_header=False, breaks=SPLITS, prose_after=(4, 15)), False),
+    # ...a light header band, other wordings and extra columns, an embedded font, US
+    # Letter landscape, the header not repeated (and once alone at the foot of a page).
+    "none_wording_vera": (Layout(
+        producer="fpdf2", font="Vera", size=7.5, pagesize=landscape(LETTER), margin=36,
+        rules="none", columns=worded_columns, header_fill="#e7e6e6", header_color="#000000",
+        repeat_header=False, breaks=SPLITS, prose_after=(7,)), True),
+    # ...other wordings and extra columns, each word on its own in Courier (no space
+    # glyphs), landscape.
+    "none_courier_words": (Layout(
+        font="Courier", size=7.5, word_by_word=True, pagesize=landscape(A4), margin=30,
+        rules="none", columns=worded_columns, header_fill=None, breaks=SPLITS), True),
 }
 
 

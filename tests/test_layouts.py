@@ -83,17 +83,19 @@ def test_variant_is_cell_exact(variant_pdfs, name):
 
 
 def test_other_tables_and_prose_give_no_kpi_rows(tmp_path):
-    """A budget table (not a KPI header) in every ruling, between paragraphs that talk
-    about KPIs and targets: nothing is a KPI row."""
+    """A budget table (not a KPI header) in every ruling (none at all too, with or
+    without a header fill), between paragraphs that talk about KPIs and targets:
+    nothing is a KPI row."""
     budget = [Column("kpi", "Voce di spesa", 4.0), Column("target", "Stanziamento", 1.5),
               Column("achieved", "Impegnato", 1.5), Column("score_reported", "Note", 2.0)]
     tables = load_tables()[:8]
-    for rules in ("grid", "horizontal", "inner"):
-        layout = Layout(rules=rules, columns=lambda _: budget, prose_after=tuple(range(8)),
-                        breaks={3: 1})
-        pdf = build_layout_pdf(tmp_path / f"{rules}.pdf", layout, tables)
+    for rules, fill in [("grid", "#1f4e79"), ("horizontal", "#1f4e79"), ("inner", "#1f4e79"),
+                        ("none", "#1f4e79"), ("none", None)]:
+        layout = Layout(rules=rules, header_fill=fill, columns=lambda _: budget,
+                        prose_after=tuple(range(8)), breaks={3: 1})
+        pdf = build_layout_pdf(tmp_path / f"{rules} {fill}.pdf", layout, tables)
         extraction = extract_report(pdf)
-        assert extraction.rows.empty, rules
+        assert extraction.rows.empty, (rules, fill)
         assert extraction.kpi_tables == 0
 
 

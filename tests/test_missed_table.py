@@ -1,10 +1,11 @@
 """A page whose text has a header of KPI columns but yields no KPI table is reported.
 
-The table page is printed from the fixture's ground truth as plain text in columns (no
-rule, no fill: no finder can read it), so the labels the warning must name are the ones
-it was printed with. Prose that talks about targets and results, the Milano deck and the
-printed layout variants (tables read, a header alone at the foot of a page) give no such
-warning.
+The table page is printed from the fixture's ground truth as plain text: a header in
+columns over rows run on in one line, with no value in the value columns (no rule, no
+fill, no row: no finder can read it), so the labels the warning must name are the ones
+it was printed with. The same rows set in the header's columns (tab stops) are read.
+Prose that talks about targets and results, the Milano deck and the printed layout
+variants (tables read, a header alone at the foot of a page) give no such warning.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ HEADER = {"kpi": "KPI", "target": "Target", "achieved": "Target Raggiunto",
 COLUMN_X = {"kpi": 40.0, "target": 480.0, "achieved": 590.0, "score_reported": 720.0}
 
 
-def _plain_text_table(path: Path, header: dict[str, str] = HEADER) -> Path:
-    """A cover page, then a KPI table as text lines only: labels and values in columns
-    (a "\n" in a label wraps it onto a second line)."""
+def _plain_text_table(path: Path, header: dict[str, str] = HEADER,
+                      in_columns: bool = False) -> Path:
+    """A cover page, then a KPI table as text lines only: labels in columns (a "\n" in
+    a label wraps it onto a second line), each row's values in them too or run on in one
+    line."""
     table = next(t for t in load_tables() if not t.has_objective)
     width, height = landscape(A4)
     doc = Canvas(str(path), pagesize=(width, height))
@@ -45,6 +48,9 @@ def _plain_text_table(path: Path, header: dict[str, str] = HEADER) -> Path:
     doc.setFont("Helvetica", 10)
     for row in table.rows:
         y -= 22
+        if not in_columns:
+            doc.drawString(COLUMN_X["kpi"], y, " ".join(row[name] for name in header))
+            continue
         for name in header:
             doc.drawString(COLUMN_X[name], y, row[name].split("\n")[0][:70])
     doc.save()
@@ -80,6 +86,15 @@ def test_a_kpi_header_in_plain_text_lines_is_reported(tmp_path):
         "was read",
         "testo.pdf: no KPI table found in 2 pages",
     ]
+
+
+def test_a_kpi_table_on_tab_stops_is_read(tmp_path):
+    """The rows set in the header's columns, no padding between them: one row a line."""
+    extraction = extract_report(_plain_text_table(tmp_path / "tab.pdf", in_columns=True))
+    table = next(t for t in load_tables() if not t.has_objective)
+    want = [{name: row[name].split("\n")[0][:70] for name in HEADER} for row in table.rows]
+    assert extraction.rows[list(HEADER)].to_dict("records") == want
+    assert extraction.warnings == []
 
 
 def test_labels_wrapped_over_two_lines_are_named_whole(tmp_path):

@@ -40,7 +40,9 @@ from .missed import header_labels
 from .ocr import PageReader, ScannedPage, row_confidence
 from .pdfium_pages import iter_pages
 from .rows import TableRow, build_rows, continue_rows
-from .text import fill_cell_texts, group_lines
+from .text import Line, fill_cell_texts, group_lines
+from .unruled import closed_by_rule, unruled_tables
+from .unruled import continuation as unruled_continuation
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,6 +85,7 @@ class PageTable:
     lines_below: list[str] | None = None  # set on the last table of its page
     blocks_below: list[HeadingBlock] = field(default_factory=list)
     ocr: bool = False  # read from a scanned image
+    unruled: bool = False  # its continuation may be found from text alone (FoundTable)
 
 
 @dataclass
@@ -301,7 +304,7 @@ def _scan_page(page, reader: PageReader, carry: PageTable | None) -> PageScan:
     lines = group_lines(words)
     parts = split_columns(lines)
     on_page: list[PageTable] = []
-    for i, found in enumerate(_find_tables(page, words, carry, scanned)):
+    for i, found in enumerate(_find_tables(page, words, carry, scanned, lines)):
         grid = found.grid
         x0, x1 = grid.bbox[0], grid.bbox[2]
         # Headings over this table: below the last table above it in its columns.
@@ -323,6 +326,7 @@ def _scan_page(page, reader: PageReader, carry: PageTable | None) -> PageScan:
             rivers=found.rivers,
             headerless=found.mapping.header_rows == 0,
             lines_above=[ln.text for ln in before],
+            unruled=found.unruled,
             ocr=scanned is not None and scanned.covers(grid.bbox),
         ))
     if on_page:
@@ -341,11 +345,13 @@ def _scan_page(page, reader: PageReader, carry: PageTable | None) -> PageScan:
 
 
 def _find_tables(page, words: list[dict], carry: PageTable | None,
-                 scanned: ScannedPage | None = None) -> list[FoundTable]:
+                 scanned: ScannedPage | None = None,
+                 lines: list[Line] | None = None) -> list[FoundTable]:
     """KPI tables on a page, top-down: ruled ones (pdfplumber), ones drawn as filled
-    cells with gaps, then ones found from their header and horizontal rules, then rows
-    continuing the previous page's table. A text page with pictures OCR'd (scanned
-    with regions) has both: the pictures' ruled tables and the text layer's."""
+    cells with gaps, then ones found from their header and horizontal rules, then ones
+    with no rules at all (unruled.py), then rows continuing the previous page's table.
+    A text page with pictures OCR'd (scanned with regions) has both: the pictures' ruled
+    tables and the text layer's."""
     found: list[FoundTable] = []
     others: list[Grid] = []
     whole_scan = scanned is not None and not scanned.regions
@@ -380,6 +386,20 @@ def _find_tables(page, words: list[dict], carry: PageTable | None,
         # A header wider than a ruled table under it: the ruling may have missed columns.
         if all(_columns(table.mapping) > _columns(t.mapping) for t in ruled):
             found = [t for t in found if t not in ruled] + [table]
+    if not whole_scan:
+        # A header on a filled band with no row rule under it gives one row above: the
+        # same header read as a table without rules gives them all. Such a row, or a
+        # header alone, may go on next page without rules.
+        one_row = [t for t in found if t.grid.n_rows == t.mapping.header_rows or (
+            t.grid.n_rows - t.mapping.header_rows == 1
+            and not closed_by_rule(finder, t.grid.bbox, [b.grid.bbox for b in found]))]
+        taken = [t.grid.bbox for t in found if t not in one_row]
+        for table in unruled_tables(finder, taken, lines):
+            read = [t for t in one_row if _overlap(t.grid.bbox, table.grid.bbox)]
+            if not read or table.grid.n_rows > max(t.grid.n_rows for t in read):
+                found = [t for t in found if t not in read] + [table]
+        for table in one_row:
+            table.unruled = True
     found.sort(key=lambda t: (t.grid.bbox[1], t.grid.bbox[0]))
     if carry is not None:
         bottom = found[0].grid.bbox[1] if found else float(page.height)
@@ -396,10 +416,14 @@ def _find_tables(page, words: list[dict], carry: PageTable | None,
             rows = finder.continuation(edges[0], edges[-1], carry.rivers, carry.size, bottom)
         if rows is None and ruled is not None:
             rows = ruled, rivers_of(ruled)
+        if rows is None and carry.unruled:
+            rows = unruled_continuation(finder, edges[0], edges[-1], carry.rivers, carry.size,
+                                        bottom, carry.mapping, edges)
         if rows is not None:
             grid, rivers = rows
             mapping = remap_columns(carry.mapping, edges, grid.col_edges)
-            found.insert(0, FoundTable(grid, mapping, carry.size, rivers))
+            found.insert(0, FoundTable(grid, mapping, carry.size, rivers,
+                                       unruled=carry.unruled and ruled is None))
     return found
 
 

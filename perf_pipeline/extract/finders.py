@@ -167,6 +167,9 @@ class FoundTable:
     # Where each column boundary may lie (the white between columns): what a
     # continuation on the next page must keep free.
     rivers: list[list[Span]]
+    # Found from its text alone, or one row with no rule under it (unruled.py): its
+    # continuation may be found from text alone too.
+    unruled: bool = False
 
 
 def rivers_of(grid: Grid) -> list[list[Span]]:

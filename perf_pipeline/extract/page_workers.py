@@ -74,7 +74,8 @@ def carry_key(table: PageTable | None) -> tuple | None:
     """What the next page's scan reads of the table handed on to it (document._find_tables)."""
     if table is None:
         return None
-    return (tuple(table.grid.col_edges), table.size, repr(table.rivers), repr(table.mapping))
+    return (tuple(table.grid.col_edges), table.size, repr(table.rivers), repr(table.mapping),
+            table.unruled)
 
 
 def scan_in_ranges(pool: ProcessPoolExecutor, workers: int, path: Path, password: str | None,
