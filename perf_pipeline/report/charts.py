@@ -40,7 +40,8 @@ def _png(fig) -> bytes:
     return buffer.getvalue()
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib's pyplot on the Agg backend (no display; also the scorecard's)."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display: the image goes into run metadata
@@ -86,7 +87,7 @@ def _heatmap(shares: pd.DataFrame, title: str) -> bytes:
     """Share of KPIs met (%), rows by columns (years), one coloured cell each: a picture
     that stays readable from one report to hundreds. Rows past MAX_ROWS are left out
     (the title says so); empty cells have no report."""
-    plt = _pyplot()
+    plt = pyplot()
     total = len(shares)
     if total > MAX_ROWS:
         shares = shares.iloc[:MAX_ROWS]

@@ -30,6 +30,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from . import charts
+
 STATUSES = ["met", "partial", "not met", "unscorable"]
 STATUS_COLOURS = {"met": "#2e7d32", "partial": "#f9a825", "not met": "#c62828",
                   "unscorable": "#9e9e9e"}
@@ -401,11 +403,7 @@ LABEL_CHARS = 60
 
 
 def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = charts.pyplot()
     plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "scorecard",
                          "font.size": FONT_SIZE})
     return plt
