@@ -21,13 +21,12 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import REPO, timed_process  # noqa: E402
 
 # Runs in the child process: only Dagster (and pandas, which every step's DataFrame
 # work needs) is imported; the shape comes in as JSON.
@@ -88,13 +87,6 @@ def ingest_shape() -> dict:
     }
 
 
-def timed(command: list[str], env: dict) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(command[:3])} failed:\n{done.stdout}\n{done.stderr}")
-    return elapsed
 
 
 def main() -> None:
@@ -121,13 +113,14 @@ def main() -> None:
         home.mkdir()
         shutil.copy(REPO / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
         env = dict(os.environ, DAGSTER_HOME=str(home))
-        timed(commands["skeleton run"], env)  # creates the instance, as a first ingest would
+        # The first run creates the instance, as a first ingest would.
+        timed_process(commands["skeleton run"], env)
         for _ in range(args.rounds):
             figures["plain"].append(
-                timed([sys.executable, "bench/plain_pdfplumber.py", str(args.pdf)], env)
+                timed_process([sys.executable, "bench/plain_pdfplumber.py", str(args.pdf)], env)
             )
             for name, command in commands.items():
-                figures[name].append(timed(command, env))
+                figures[name].append(timed_process(command, env))
     for name, values in figures.items():
         print(
             f"{name:<14} median {statistics.median(values):6.3f} s  "

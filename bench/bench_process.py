@@ -17,22 +17,12 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def timed(command: list[str], env: dict | None = None) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
-    return elapsed
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import REPO, timed_process  # noqa: E402
 
 
 def main() -> None:
@@ -55,13 +45,13 @@ def main() -> None:
             shutil.copy(REPO / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
             env = dict(os.environ, DAGSTER_HOME=str(home), PERF_PIPELINE_RAW_DIR=str(raw),
                        PERF_PIPELINE_DB=str(work / "data" / "perf.duckdb"))
-            figures["plain"].append(timed([sys.executable, "bench/plain_pdfplumber.py",
+            figures["plain"].append(timed_process([sys.executable, "bench/plain_pdfplumber.py",
                                            *map(str, args.pdfs)]))
             figures["extract"].append(sum(
-                timed([*cli, "extract", str(pdf), "-o", str(work / f"{pdf.stem}.csv")])
+                timed_process([*cli, "extract", str(pdf), "-o", str(work / f"{pdf.stem}.csv")])
                 for pdf in args.pdfs))
-            figures["ingest"].append(timed([*cli, "ingest", "--force"], env))
-            figures["again"].append(timed([*cli, "ingest"], env))
+            figures["ingest"].append(timed_process([*cli, "ingest", "--force"], env))
+            figures["again"].append(timed_process([*cli, "ingest"], env))
     for name, values in figures.items():
         print(f"{name:<8} median {statistics.median(values):6.3f} s  "
               f"(min {min(values):.3f}, max {max(values):.3f})")

@@ -80,3 +80,13 @@ def ingest_in_process(raw: Path, home: Path, db: Path) -> float:
     if code:
         sys.exit(f"ingest failed:\n{out.getvalue()}")
     return elapsed
+
+
+def timed_process(command: list[str], env: dict | None = None) -> float:
+    """Seconds one whole process takes, run from the repo root; its failure ends the bench."""
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command[:3])} failed:\n{done.stdout}\n{done.stderr}")
+    return elapsed
