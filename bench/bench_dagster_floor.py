@@ -9,9 +9,9 @@ evaluates) is read from the project's own definitions; a skeleton job of that sh
 whose steps do nothing, then runs in a new process against a persistent SQLite
 instance (created beforehand, as in a project that has ingested before), the way
 `perf-pipeline ingest` runs the real one. Printed beside it: a process that only
-imports Dagster and pandas and opens that instance. Together they are the part of an
-ingest's time that no change to the project's own code (extraction, SQL, charts) can
-remove while its runs go through Dagster.
+imports Dagster and pandas and opens that instance, and a run of one asset with no
+checks. They are the part of an ingest's time that no change to the project's own code
+(extraction, SQL, charts) can remove while its runs go through Dagster.
 """
 
 from __future__ import annotations
@@ -85,8 +85,6 @@ def ingest_shape() -> dict:
             for step in [*INGEST_ASSETS, *SUMMARY_ASSETS]
         ]
     }
-
-
 
 
 def main() -> None:

@@ -45,8 +45,9 @@ def main() -> None:
             shutil.copy(REPO / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
             env = dict(os.environ, DAGSTER_HOME=str(home), PERF_PIPELINE_RAW_DIR=str(raw),
                        PERF_PIPELINE_DB=str(work / "data" / "perf.duckdb"))
-            figures["plain"].append(timed_process([sys.executable, "bench/plain_pdfplumber.py",
-                                           *map(str, args.pdfs)]))
+            figures["plain"].append(timed_process([sys.executable,
+                                                   "bench/plain_pdfplumber.py",
+                                                   *map(str, args.pdfs)]))
             figures["extract"].append(sum(
                 timed_process([*cli, "extract", str(pdf), "-o", str(work / f"{pdf.stem}.csv")])
                 for pdf in args.pdfs))
